@@ -1,5 +1,42 @@
-"""Models: ``Sequential`` and builders, plus the lecture's classic models (L1-L9, L14-L18)."""
+"""Models: ``Sequential`` and builders, plus the lecture's classic models (L1-L9, L14-L18).
+
+Names load lazily from their own modules, so ``from abcdl.models import KMeans``
+does not import the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 from .sequential import Sequential
 
-__all__ = ["Sequential"]
+# public name -> module (inside abcdl.models) that defines it
+_LAZY = {
+    "mlp": "mlp",
+    "convnet": "convnet",
+    "deep_convnet": "convnet",
+    "MLPClassifier": "mlp_classifier",
+    "Perceptron": "perceptron",
+    "LogicGate": "logic_gates",
+    "AND": "logic_gates",
+    "OR": "logic_gates",
+    "NAND": "logic_gates",
+    "XOR": "logic_gates",
+    "LinearRegression": "linear_regression",
+    "LogisticRegression": "logistic_regression",
+    "SoftmaxRegression": "logistic_regression",
+    "LinearSVM": "svm",
+    "KMeans": "kmeans",
+    "PCA": "pca",
+    "bernoulli_mle": "mle",
+    "binomial_log_likelihood": "mle",
+}
+
+__all__ = ["Sequential", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'abcdl.models' has no attribute {name!r}")
