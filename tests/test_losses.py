@@ -79,5 +79,8 @@ def test_loss_errors():
         ce.forward(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(ValueError, match="do not match"):
         MSELoss().forward(np.zeros((2, 3)), np.zeros((3, 2)))
+    for loss_fn in (ce, SigmoidBCELoss(), MSELoss()):
+        with pytest.raises(ValueError, match="empty batch"):
+            loss_fn.forward(np.zeros((0, 3)), np.zeros((0, 3)))
     with pytest.raises(FloatingPointError, match="NaN"):
         MSELoss().forward(np.array([np.nan]), np.array([0.0]))

@@ -34,6 +34,10 @@ class _Loss:
             raise RuntimeError(f"{type(self).__name__}: backward called before forward")
         return self._grad
 
+    def _nonempty(self, pred: np.ndarray) -> None:
+        if pred.size == 0:
+            raise ValueError(f"{type(self).__name__}: empty batch (predictions of shape {pred.shape})")
+
     @staticmethod
     def _finite(value: float, name: str) -> float:
         if not np.isfinite(value):
@@ -65,6 +69,7 @@ class SoftmaxCrossEntropyLoss(_Loss):
         Z = np.asarray(Z)
         if Z.ndim != 2:
             raise ValueError(f"SoftmaxCrossEntropyLoss: logits must have shape (m, K), got {Z.shape}")
+        self._nonempty(Z)
         t = np.asarray(t)
         m, k = Z.shape
         logY = F.log_softmax(Z)                       # log y_k = z_k - logsumexp(z)
@@ -100,6 +105,7 @@ class SigmoidBCELoss(_Loss):
 
     def forward(self, z: Array, t) -> float:
         z = np.asarray(z)
+        self._nonempty(z)
         t = np.asarray(t, dtype=z.dtype)
         if t.shape != z.shape:
             if t.size == z.size and t.ndim == 1 and z.ndim == 2 and z.shape[1] == 1:
@@ -123,6 +129,7 @@ class MSELoss(_Loss):
 
     def forward(self, y: Array, t) -> float:
         y = np.asarray(y)
+        self._nonempty(y)
         t = np.asarray(t, dtype=y.dtype)
         if t.shape != y.shape:
             if t.size == y.size and t.ndim == 1 and y.ndim == 2 and y.shape[1] == 1:
