@@ -44,6 +44,8 @@ class Linear(Module):
               (lecture: dW = (1/m) dZ A^T; the 1/m lives in the loss's backward)
     """
 
+    skips_input_grad = True   # backward(dZ, input_grad=False) skips dA_prev
+
     def __init__(self, in_features: int, out_features: int, init="he", bias: bool = True,
                  rng: Rng | None = None, dtype=None) -> None:
         super().__init__()
@@ -66,12 +68,19 @@ class Linear(Module):
             Z += self.b.data                         #     + b
         return Z
 
-    def backward(self, dZ: Array) -> Array:
+    def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
+        """Accumulate dW, db and return dA_prev (``None`` when ``input_grad=False``).
+
+        The first layer of a network need not compute dA_prev (nothing learns from
+        the data's gradient): skipping it saves one of the step's GEMMs.
+        """
         need_forward(self, self._A_prev)
         A_prev = self._A_prev
         self.W.grad += dZ.T @ A_prev                 # dW = dZ^T A_prev  (lecture: dZ[l] A[l-1]^T)
         if self.b is not None:
             self.b.grad += dZ.sum(axis=0)            # db = sum over examples of dZ
+        if not input_grad:
+            return None
         return dZ @ self.W.data                      # dA_prev = dZ W    (lecture: W^T dZ[l])
 
     def extra_repr(self) -> str:

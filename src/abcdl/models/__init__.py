@@ -1,7 +1,9 @@
 """Models: ``Sequential`` and builders, plus the lecture's classic models (L1-L9, L14-L18).
 
 Names load lazily from their own modules, so ``from abcdl.models import KMeans``
-does not import the rest.
+does not import the rest.  A module is never named like a function it defines
+(``mlp`` lives in ``feedforward.py``): importing a submodule binds its name on
+the package and would hide the function.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from .sequential import Sequential
 
 # public name -> module (inside abcdl.models) that defines it
 _LAZY = {
-    "mlp": "mlp",
+    "mlp": "feedforward",
     "convnet": "convnet",
     "deep_convnet": "convnet",
     "MLPClassifier": "mlp_classifier",

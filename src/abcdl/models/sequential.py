@@ -50,10 +50,21 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, dout: Array) -> Array:
-        for layer in reversed(self._seq):
+    def backward(self, dout: Array, input_grad: bool = True) -> Array | None:
+        """Backpropagate ``dout`` = dJ/d(output) through every layer; returns dJ/dx.
+
+        With ``input_grad=False`` (what the training loop uses) the first layer
+        skips computing dJ/dx when it can, and ``None`` is returned.
+        """
+        layers = self._seq
+        for layer in reversed(layers[1:]):
             dout = layer.backward(dout)
-        return dout
+        if not layers:
+            return dout
+        first = layers[0]
+        if not input_grad and getattr(first, "skips_input_grad", False):
+            return first.backward(dout, input_grad=False)
+        return first.backward(dout)
 
     def __getitem__(self, i: int) -> Module:
         return self._seq[i]
