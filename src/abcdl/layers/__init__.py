@@ -2,7 +2,12 @@
 
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .batchnorm import BatchNorm1d
+from .batchnorm2d import BatchNorm2d
+from .conv import Conv2d
 from .dropout import Dropout
+from .flatten import Flatten
 from .linear import Linear
+from .pool import AvgPool2d, MaxPool2d
 
-__all__ = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity", "Dropout", "BatchNorm1d"]
+__all__ = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity", "Dropout", "BatchNorm1d",
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d"]
