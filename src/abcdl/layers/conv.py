@@ -64,6 +64,8 @@ class Conv2d(Module):
               dcol = W_2d^T dZ_2d,  dX = col2im(dcol)   (overlapping windows add up)
     """
 
+    skips_input_grad = True   # backward(dZ, input_grad=False) skips dcol and col2im
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="he", rng: Rng | None = None, dtype=None) -> None:
         super().__init__()
@@ -101,7 +103,12 @@ class Conv2d(Module):
         self._cache = (col, X.shape, out_shape)
         return Z.reshape(F, m, OH, OW).transpose(1, 0, 2, 3)             # (m, F, OH, OW) view
 
-    def backward(self, dZ: Array) -> Array:
+    def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
+        """Accumulate dW, db and return dX (``None`` when ``input_grad=False``).
+
+        The first layer of a network need not compute dX (nothing learns from the
+        data's gradient): skipping it saves a GEMM and the col2im scatter.
+        """
         need_forward(self, self._cache)
         col, x_shape, out_shape = self._cache
         if dZ.shape != out_shape:
@@ -112,6 +119,8 @@ class Conv2d(Module):
         self.W.grad += (dZ2 @ col.T).reshape(self.W.shape)              # dW = dZ col^T
         if self.b is not None:
             self.b.grad += dZ2.sum(axis=1)                              # db = sum over m, OH, OW of dZ
+        if not input_grad:
+            return None
         dcol = W2.T @ dZ2                                                # dcol = W_2d^T dZ
         return col2im(dcol, x_shape, self.kernel_size, self.stride, self.padding)  # dX = col2im(dcol)
 
