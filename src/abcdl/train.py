@@ -16,6 +16,8 @@ NaN or Inf raises :class:`TrainingDiverged`.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import signal
 import sys
@@ -305,6 +307,9 @@ def fit(model: Module, loss_fn, optimizer, train_data, epochs: int = 1, batch_si
     steps = -(-m // batch_size)                       # ceil(m / batch_size); the last batch may be smaller
     history = History({"epochs": epochs, "batch_size": batch_size, "steps": steps, "samples": m})
     params = model.parameters()
+    backward = model.backward
+    if "input_grad" in inspect.signature(backward).parameters:   # Sequential: skip the unused dL/dX GEMM
+        backward = functools.partial(backward, input_grad=False)
     was_training = model.training
     for cb in cbs:
         cb.set_context(model, optimizer, history)
@@ -344,7 +349,7 @@ def fit(model: Module, loss_fn, optimizer, train_data, epochs: int = 1, batch_si
                         except FloatingPointError as e:
                             raise _diverged(e, loss, loss_fn, optimizer, epoch, epochs, step, steps,
                                             history) from e
-                        model.backward(loss_fn.backward())                # dJ0/dW for every W
+                        backward(loss_fn.backward())                      # dJ0/dW for every W
                         if regularizer is not None:
                             regularizer.backward(model, mb)               # + (lambda/m) W
                         optimizer.step()                                  # W <- W - lr * dJ/dW (or Adam...)
