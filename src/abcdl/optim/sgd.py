@@ -1,0 +1,88 @@
+"""``SGD``: gradient descent x <- x - alpha f'(x), with PyTorch's options (L20, L22, L27)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..parameter import Parameter
+from .base import Optimizer, check_number
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, exactly PyTorch's ``torch.optim.SGD`` update (L20).
+
+    With the defaults this is the lecture's gradient descent x <- x - alpha f'(x)
+    (L20), one line of code per line of math.  ``momentum``, ``dampening``,
+    ``weight_decay`` and ``nesterov`` follow PyTorch, so the same settings give
+    the same trajectory as ``torch.optim.SGD``.  For the lecture's own momentum
+    form (v <- beta v - alpha g, x <- x + v) use :class:`~abcdl.optim.Momentum`.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+    lr : float
+        Learning rate alpha >= 0.
+    momentum : float in [0, 1)
+        mu; 0 is plain gradient descent.
+    dampening : float in [0, 1]
+        Scales the gradient added to the buffer after the first step.
+    weight_decay : float >= 0
+        lambda of PyTorch's L2 term: g <- g + lambda x.  (The lecture's L2, with
+        lambda/m, lives in :mod:`abcdl.regularizers`.)
+    nesterov : bool
+        Nesterov's look-ahead (needs momentum > 0 and dampening = 0).
+
+    Formula (PyTorch's; ``v`` is its ``momentum_buffer``)
+    -------
+    g <- g + lambda x                           (if weight_decay)
+    v <- g  at t = 1,  else  v <- mu v + (1 - dampening) g
+    g <- g + mu v  if nesterov,  else  g <- v  (if momentum)
+    x <- x - alpha g
+    """
+
+    _hyper = ("momentum", "dampening", "weight_decay", "nesterov")
+
+    def __init__(self, params: Iterable[Parameter] | Parameter, lr: float, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(params, lr)
+        self.momentum = check_number("SGD", "momentum", momentum, 0.0, 1.0)
+        self.dampening = check_number("SGD", "dampening", dampening, 0.0, 1.0, high_open=False)
+        self.weight_decay = check_number("SGD", "weight_decay", weight_decay)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise ValueError(f"SGD: nesterov must be True or False, got {nesterov!r}")
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0")
+        self.nesterov = bool(nesterov)
+
+    def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
+        return {"v": np.zeros_like(p.data)} if self.momentum != 0 else {}
+
+    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
+        x, g = p.data, p.grad
+        buf, buf2 = self._buffers(p, 2)
+        mu = self.momentum
+        if self.weight_decay != 0:
+            np.multiply(x, self.weight_decay, out=buf)
+            g = np.add(g, buf, out=buf)                      # g <- g + lambda x
+        if mu != 0:
+            v = state["v"]
+            if self.t == 1:
+                v[...] = g                                   # v <- g  (first step)
+            else:
+                v *= mu
+                if self.dampening != 0:
+                    np.multiply(g, 1.0 - self.dampening, out=buf2)
+                    v += buf2                                # v <- mu v + (1 - dampening) g
+                else:
+                    v += g                                   # v <- mu v + g
+            if self.nesterov:
+                np.multiply(v, mu, out=buf2)
+                g = np.add(g, buf2, out=buf)                 # g <- g + mu v
+            else:
+                g = v                                        # g <- v
+        np.multiply(g, self.lr, out=buf)
+        x -= buf                                             # x <- x - alpha g
