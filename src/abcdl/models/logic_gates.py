@@ -72,7 +72,8 @@ class TruthTable(NamedTuple):
 
     def __str__(self) -> str:
         rows = [f"x1 x2 | {self.name or 'y'}"]
-        rows += [f"{a}  {b}  | {o} ({_fmt(z)})" for (a, b), z, o in zip(self.inputs, self.z, self.output)]
+        rows += [f"{a}  {b}  | {o} ({_fmt(z)})"
+                 for (a, b), z, o in zip(self.inputs, self.z, self.output, strict=True)]
         return "\n".join(rows)
 
 
@@ -100,7 +101,7 @@ class XORTable(NamedTuple):
         head = ("x1 x2 | " + "  ".join(f"{n:<7}" for n in (*self.hidden_names, "XOR"))).rstrip()
         rows = [head]
         for i, (a, b) in enumerate(self.inputs):
-            cells = [f"{o} ({_fmt(z)})" for z, o in zip(self.hidden_z[i], self.hidden_output[i])]
+            cells = [f"{o} ({_fmt(z)})" for z, o in zip(self.hidden_z[i], self.hidden_output[i], strict=True)]
             cells.append(f"{self.output[i]} ({_fmt(self.z[i])})")
             rows.append((f"{a}  {b}  | " + "  ".join(f"{c:<7}" for c in cells)).rstrip())
         return "\n".join(rows)
