@@ -67,7 +67,10 @@ class LinearSVM:
     lr : float, default 1.0
         Initial step eta_0; the step decays as eta_t = lr / (1 + lr lambda t).
     n_iter : int, default 5000
-        Number of subgradient steps.
+        Number of subgradient steps.  Subgradient descent needs many more steps
+        than 1/lambda = C m to settle, so a near-hard margin (large C) needs a
+        larger ``n_iter``; on separable data a moderate C (e.g. 1 to 10) often
+        already gives the hard-margin solution, since no slack remains.
     decay : bool, default True
         False keeps the step constant at ``lr`` (the iterate then keeps jittering
         around the optimum, by about ``lr``).
