@@ -344,6 +344,19 @@ def test_train_ctrl_c_returns_history_so_far_and_keeps_the_model(how):
     assert signal.getsignal(signal.SIGINT) is handler_before      # handler restored
 
 
+def test_train_ctrl_c_at_the_end_of_an_epoch_starts_no_new_batch():
+    class SigintAtEpochEnd(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    X, t = _id_data(30)
+    model = Recorder(Linear(2, 3))
+    h = fit(model, SoftmaxCrossEntropyLoss(), _frozen(model), (X, t), epochs=3, batch_size=10,
+            callbacks=[SigintAtEpochEnd()], verbose=0)
+    assert h.interrupted and h.stopped_at == (0, 2) and h.epoch == [0]
+    assert len(model.train_batches) == 3
+
+
 def test_train_second_ctrl_c_aborts_at_once():
     X, t = _blobs(m=100)
     model = _mlp()

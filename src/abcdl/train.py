@@ -402,6 +402,8 @@ def fit(model: Module, loss_fn, optimizer, train_data, epochs: int = 1, batch_si
                           f"{time.perf_counter() - t0:.1f}s", flush=True)
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
+                if guard.requested:                           # Ctrl-C during validation or a callback
+                    raise KeyboardInterrupt
                 if stop or any(cb.stop_training for cb in cbs):
                     break
     except KeyboardInterrupt:
