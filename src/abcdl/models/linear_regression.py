@@ -102,29 +102,31 @@ class LinearRegression:
         b = X.dtype.type(0)                           # intercept b
         losses: list[float] = []
         steps = 0
-        for _ in range(n_iter):
-            r = y - (X @ a + b)                       # y_i - y^_i,  y^ = a x + b
-            loss = float(np.mean(r * r))              # L = (1/N) sum (y - y^)^2
-            if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"LinearRegression: the loss became {loss} after {steps} steps; "
-                    f"lr={lr} is too large for this data (lower it or standardise X)")
-            if tol is not None and losses and losses[-1] - loss < tol:
+        with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported as an error
+            for _ in range(n_iter):
+                r = y - (X @ a + b)                       # y_i - y^_i,  y^ = a x + b
+                loss = float(np.mean(r * r))              # L = (1/N) sum (y - y^)^2
+                if not np.isfinite(loss):
+                    raise FloatingPointError(
+                        f"LinearRegression: the loss became {loss} after {steps} steps; "
+                        f"lr={lr} is too large for this data (lower it or standardise X)")
+                if tol is not None and losses and losses[-1] - loss < tol:
+                    losses.append(loss)
+                    break
                 losses.append(loss)
-                break
-            losses.append(loss)
-            da = -(2.0 / N) * (X.T @ r)               # dL/da = -(2/N) sum x_i (y_i - y^_i)
-            db = -(2.0 / N) * np.sum(r)               # dL/db = -(2/N) sum (y_i - y^_i)
-            a = a - lr * da                           # a <- a - alpha dL/da
-            b = b - lr * db                           # b <- b - alpha dL/db
-            steps += 1
-        r = y - (X @ a + b)
+                da = -(2.0 / N) * (X.T @ r)               # dL/da = -(2/N) sum x_i (y_i - y^_i)
+                db = -(2.0 / N) * np.sum(r)               # dL/db = -(2/N) sum (y_i - y^_i)
+                a = a - lr * da                           # a <- a - alpha dL/da
+                b = b - lr * db                           # b <- b - alpha dL/db
+                steps += 1
+            r = y - (X @ a + b)
+            final = float(np.mean(r * r))
+        if not np.isfinite(final):
+            raise FloatingPointError(f"LinearRegression: the loss diverged (lr={lr} too large)")
         self.coef_ = a
         self.intercept_ = float(b)
         self.loss_curve_ = losses
-        self.loss_ = float(np.mean(r * r))
-        if not np.isfinite(self.loss_):
-            raise FloatingPointError(f"LinearRegression: the loss diverged (lr={lr} too large)")
+        self.loss_ = final
         self.n_iter_ = steps
         return self
 
