@@ -15,7 +15,7 @@ import sys
 from .. import __version__
 
 # Subcommand modules, in the order `abcdl --help` lists them.
-COMMANDS = ["selfcheck"]
+COMMANDS = ["selfcheck", "demo"]
 
 
 class CLIError(Exception):

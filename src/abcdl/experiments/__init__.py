@@ -1,0 +1,128 @@
+"""The lecture's experiments: one module each, one command each, one figure each.
+
+Run one from the shell, from Python, or as a module::
+
+    abcdl demo list                                  # every experiment, its SPEC ids, one line each
+    abcdl demo mle                                   # key numbers on stdout, ./abcdl-demo/mle.png
+    abcdl demo mle --n 10 --k 3 --json --out figs    # parameters, JSON, another folder
+    abcdl demo weight-init --lang ko                 # Korean labels (needs a Hangul font: fonts-nanum)
+    python -m abcdl.experiments.mle --json           # the same as `abcdl demo mle --json`
+
+    >>> from abcdl import experiments
+    >>> res = experiments.get("mle").run(n=5, k=2)
+    >>> res.numbers["argmax_grid"], res.summary(), res.save("mle.png")
+
+Conventions (every experiment module follows them; ``tests/test_experiments_core.py``
+checks the mechanical ones for every registered experiment)
+----------------------------------------------------------------------------------------
+Module
+    ``abcdl/experiments/<name with _ for ->.py``, registered in ``_REGISTRY`` below
+    (CLI name -> module name).  Its docstring starts with the lecture section and
+    its SPEC ids, says what the slide claims and what the experiment shows, and
+    how to run it (``abcdl demo NAME`` and ``python -m abcdl.experiments.MODULE``).
+    Top-level imports are NumPy and ``._base`` only: matplotlib (and heavy parts
+    of abcdl such as data loaders) are imported inside ``run``, so listing the
+    experiments imports no matplotlib.
+Module attributes
+    ``NAME`` (the CLI name, e.g. ``"curse-of-dimensionality"``), ``SPEC`` (tuple of
+    lecture ids, e.g. ``("L2",)``), ``DESCRIPTION`` (one line, no final period
+    needed), and ``run``.  Helpers that compute a lecture formula are public
+    functions of the module (``hoeffding.hoeffding_bound``, ``relu_approximation.lecture_z``)
+    so tests and users can call them directly.
+``run(*, lang="en", <params>) -> Result``
+    Keyword-only parameters whose defaults are the lecture's values.  Every
+    default is an ``int``, ``float``, ``bool``, ``str`` or a tuple of those (never
+    None): the CLI derives ``--param value`` parsing from the default's type
+    (tuples are comma lists: ``--dims 2,10,100``).  Randomness comes from a
+    ``seed: int`` parameter through ``np.random.default_rng(seed)`` (never the
+    global ``np.random``), so a run is repeatable.  Bad values raise
+    ``ParamError`` (``_base.check_param(ok, "name", "message")``), which the CLI
+    prints as one line.  The first line of ``run`` is ``params = dict(locals())``
+    so the Result records exactly what was run.
+Result
+    ``Result(NAME, SPEC, numbers, fig, params=params, highlights=[...], style=style)``
+    (see :class:`~abcdl.experiments._base.Result`).  ``numbers`` is a dict of
+    JSON-able key results (NumPy values are converted; non-finite -> None); the
+    lecture's printed numbers, where it has any, are keys of their own so tests
+    assert them through ``res.numbers``.  ``highlights`` are the few lines
+    ``summary()`` prints.
+Figure
+    ``style = figure_style(lang)``; ``t = style.labels(_TEXT)`` where ``_TEXT =
+    {"en": {...}, "ko": {...}}`` holds every label (same keys in both; Korean uses
+    the lecture's own terms); build inside ``with style.context():`` with
+    ``fig = style.figure(figsize=(w, h))`` and ``fig.add_subplot``/``fig.subplots``.
+    Never pyplot.  Keep figures readable at dpi 100 and PNGs well under 200 KB
+    (subsample scatter plots).  Math text: ``$...$`` works in both languages.
+``if __name__ == "__main__": raise SystemExit(main(NAME))``
+    at the end of the module (``main`` from ``._base``).
+Speed
+    Defaults reproduce the slide in seconds on a laptop; tests call ``run`` with
+    smaller parameters (a few seconds at most per experiment).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+
+from ._base import ParamError, Result
+
+__all__ = ["Result", "ParamError", "ExperimentInfo", "list_experiments", "names", "get", "run",
+           "parameters"]
+
+# CLI name -> module (inside abcdl.experiments), in lecture order.
+_REGISTRY: dict[str, str] = {
+    "mle": "mle",
+}
+
+
+@dataclass(frozen=True)
+class ExperimentInfo:
+    """One registered experiment: its CLI name, SPEC ids, one-line description and module name."""
+
+    name: str
+    spec: tuple[str, ...]
+    description: str
+    module: str
+
+
+def names() -> list[str]:
+    """The registered experiment names, in lecture order (imports nothing)."""
+    return list(_REGISTRY)
+
+
+def get(name: str) -> ModuleType:
+    """The module of experiment ``name`` (imported on first use); it has ``run``, ``NAME``, ``SPEC``.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not registered; the message lists the registered names.
+    """
+    try:
+        module = _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown experiment {name!r}; choose from: {', '.join(_REGISTRY)}") from None
+    return importlib.import_module(f".{module}", __name__)
+
+
+def list_experiments() -> list[ExperimentInfo]:
+    """Every registered experiment with its SPEC ids and description, in lecture order."""
+    out = []
+    for name, module in _REGISTRY.items():
+        mod = get(name)
+        out.append(ExperimentInfo(name, tuple(mod.SPEC), mod.DESCRIPTION, module))
+    return out
+
+
+def parameters(name: str) -> dict[str, object]:
+    """``{param: default}`` of experiment ``name``'s ``run`` (without ``lang``)."""
+    sig = inspect.signature(get(name).run)
+    return {p.name: p.default for p in sig.parameters.values() if p.name != "lang"}
+
+
+def run(name: str, **params) -> Result:
+    """Run experiment ``name`` with ``params`` (``lang="ko"`` for Korean labels)."""
+    return get(name).run(**params)

@@ -1,0 +1,280 @@
+"""What every experiment shares: :class:`Result`, figure style and language, parameter checks.
+
+matplotlib is imported inside the functions here, never at module level, so
+``import abcdl.experiments`` and ``abcdl demo list`` stay light.  Figures are
+``matplotlib.figure.Figure`` objects drawn on an Agg canvas: no pyplot, no
+global figure state, no ``plt.show()``, and no display is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Result", "FigureStyle", "ParamError", "LANGS", "HANGUL_FONTS", "find_hangul_font",
+    "figure_style", "check_param", "jsonable", "main",
+]
+
+LANGS = ("en", "ko")
+
+# Hangul fonts to look for, best first: Debian's fonts-nanum, then fonts-noto-cjk,
+# then the fonts Windows and macOS ship.
+HANGUL_FONTS = (
+    "NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
+    "AppleGothic", "UnDotum",
+)
+_HANGUL_FILE_PREFIXES = ("nanumgothic", "nanumbarungothic", "notosanscjk", "notosanskr", "malgun",
+                         "applegothic", "undotum")
+
+# rc settings of every experiment figure (on top of matplotlib's defaults).
+_BASE_RC = {
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 8.0,
+    "legend.framealpha": 0.8,
+    "savefig.bbox": "tight",
+}
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class ParamError(ValueError):
+    """An experiment parameter is out of range or of the wrong kind (the CLI prints it as one line)."""
+
+
+def check_param(ok: bool, name: str, message: str) -> None:
+    """Raise :class:`ParamError` ``"name: message"`` unless ``ok``."""
+    if not ok:
+        raise ParamError(f"{name}: {message}")
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with NumPy scalars/arrays, tuples and non-string keys turned into JSON types.
+
+    Non-finite floats (NaN, +-inf) become ``None``, so the result passes
+    ``json.dumps(..., allow_nan=False)``.
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if obj is None or isinstance(obj, str):
+        return obj
+    raise TypeError(f"cannot store a {type(obj).__name__} in an experiment's numbers (JSON types only)")
+
+
+# ----------------------------------------------------------------------------- fonts and language
+
+@functools.lru_cache(maxsize=1)
+def find_hangul_font() -> str | None:
+    """The family name of an installed Hangul font matplotlib can use, or None.
+
+    Looks in matplotlib's font list first; if the font was installed after
+    matplotlib built its cache (e.g. ``apt-get install fonts-nanum`` on a machine
+    that already ran matplotlib), the system font folders are scanned and the
+    files are added to this process's font manager, so no cache rebuild is needed.
+    """
+    from matplotlib import font_manager as fm
+
+    def installed() -> str | None:
+        names = {f.name for f in fm.fontManager.ttflist}
+        return next((n for n in HANGUL_FONTS if n in names), None)
+
+    name = installed()
+    if name is not None:
+        return name
+    for path in fm.findSystemFonts(fontext="ttf"):
+        if os.path.basename(path).lower().startswith(_HANGUL_FILE_PREFIXES):
+            with contextlib.suppress(Exception):   # an unreadable font file is simply not used
+                fm.fontManager.addfont(path)
+    return installed()
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    """The language a figure is labelled in and the matplotlib rc settings it is drawn under.
+
+    Build it with :func:`figure_style`.  ``rc`` holds Korean figures' Hangul font
+    and ``axes.unicode_minus = False`` (Hangul fonts lack U+2212, the typographic
+    minus); they are applied with ``matplotlib.rc_context`` while the figure is
+    built and again while it is saved, so the global rcParams never change.
+    """
+
+    lang: str
+    rc: dict = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def context(self):
+        """``with style.context():`` build the figure under this style's rc settings."""
+        import matplotlib
+
+        with matplotlib.rc_context(self.rc):
+            yield self
+
+    def figure(self, figsize: tuple[float, float], **kwargs):
+        """A new ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot); call inside ``context()``."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, layout="constrained", **kwargs)
+        FigureCanvasAgg(fig)
+        return fig
+
+    def labels(self, texts: dict[str, dict[str, str]]) -> dict[str, str]:
+        """``texts[lang]``: the experiment's figure labels in this style's language."""
+        return texts[self.lang]
+
+
+def figure_style(lang: str = "en") -> FigureStyle:
+    """Resolve ``lang`` ("en" or "ko") into a :class:`FigureStyle`.
+
+    For "ko" without an installed Hangul font (see :func:`find_hangul_font`),
+    prints a notice to stderr and falls back to English labels.
+    """
+    if lang not in LANGS:
+        raise ParamError(f"lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    rc = dict(_BASE_RC)
+    if lang == "ko":
+        font = find_hangul_font()
+        if font is None:
+            print("abcdl: note: no Hangul font found (install fonts-nanum: apt-get install fonts-nanum); "
+                  "labelling the figure in English", file=sys.stderr)
+            return FigureStyle("en", rc)
+        rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
+                   "axes.unicode_minus": False})
+    return FigureStyle(lang, rc)
+
+
+# ----------------------------------------------------------------------------- the result
+
+@dataclass
+class Result:
+    """What an experiment's ``run`` returns: its numbers, its figure and how to show them.
+
+    Attributes
+    ----------
+    name : str
+        The experiment's CLI name ("mle").
+    spec : tuple of str
+        Lecture items it reproduces (("L14",)).
+    numbers : dict
+        Key results, converted to JSON types on construction (see :func:`jsonable`).
+    figure : matplotlib.figure.Figure
+    params : dict
+        The arguments ``run`` was called with.
+    highlights : list of str
+        Lines :meth:`summary` prints (the key numbers in words); empty: numbers are listed.
+    style : FigureStyle
+        Language and rc settings the figure is drawn and saved under.
+    """
+
+    name: str
+    spec: tuple[str, ...]
+    numbers: dict
+    figure: Any
+    params: dict = field(default_factory=dict)
+    highlights: list[str] = field(default_factory=list)
+    style: FigureStyle = field(default_factory=lambda: FigureStyle("en", dict(_BASE_RC)))
+
+    def __post_init__(self) -> None:
+        self.spec = tuple(self.spec)
+        self.numbers = jsonable(self.numbers)
+        self.params = jsonable(self.params)
+        json.dumps(self.numbers, allow_nan=False)   # fail here, not in the CLI
+
+    @property
+    def lang(self) -> str:
+        """The language the figure is labelled in (English when "ko" fell back)."""
+        return self.style.lang
+
+    def to_dict(self) -> dict:
+        """``{"name", "spec", "params", "numbers"}`` as plain JSON types."""
+        return {"name": self.name, "spec": list(self.spec), "params": self.params, "numbers": self.numbers}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as a JSON string (strict: no NaN or Infinity)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+    def summary(self) -> str:
+        """A few lines of text: the title and the key numbers."""
+        lines = [f"{self.name} ({', '.join(self.spec)})"]
+        if self.highlights:
+            lines += [f"  {h}" for h in self.highlights]
+        else:
+            lines += [f"  {k}: {_short(v)}" for k, v in self.numbers.items()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def render_png(self, dpi: float = 100) -> bytes:
+        """The figure as PNG bytes, drawn under the result's rc settings."""
+        import io
+
+        import matplotlib
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context(self.style.rc):
+            self.figure.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+    def save(self, path, dpi: float = 100) -> Path:
+        """Write the figure to ``path`` as PNG, atomically (temp file in the same folder, then rename).
+
+        The folder is created if needed.  On any error the temp file is removed
+        and an existing file at ``path`` is left as it was.  Returns the path.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.render_png(dpi)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return path
+
+
+def _short(v: Any, width: int = 100) -> str:
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number in ``digits`` significant digits (``g`` format), for highlights."""
+    return f"{x:.{digits}g}"
+
+
+def main(name: str, argv: list[str] | None = None) -> int:
+    """``python -m abcdl.experiments.<module>``: the same as ``abcdl demo <name> ...``."""
+    from ..cli import main as cli_main
+
+    return cli_main(["demo", name, *(sys.argv[1:] if argv is None else argv)])
