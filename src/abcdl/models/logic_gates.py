@@ -263,7 +263,7 @@ def xor_demo(max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: i
     ConvergenceWarning is caught and recorded on the result's perceptron).  The
     network is ``Sequential(Linear(2, hidden), Tanh(), Linear(hidden, 1))`` with
     ``SigmoidBCELoss``, trained in float64 by full-batch gradient descent
-    W <- W - lr dW for ``epochs`` epochs.
+    W <- W - lr dW (:class:`abcdl.optim.SGD` with its defaults) for ``epochs`` epochs.
 
     Returns
     -------
@@ -273,6 +273,7 @@ def xor_demo(max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: i
 
     from ..layers import Linear, Tanh
     from ..losses import SigmoidBCELoss
+    from ..optim import SGD
     from .perceptron import ConvergenceWarning, Perceptron
     from .sequential import Sequential
 
@@ -288,13 +289,13 @@ def xor_demo(max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: i
     net = Sequential(Linear(2, hidden, init="xavier", rng=rng, dtype=np.float64), Tanh(),
                      Linear(hidden, 1, init="xavier", rng=rng, dtype=np.float64))
     loss_fn = SigmoidBCELoss()
+    opt = SGD(net.parameters(), lr=lr)                      # plain gradient descent
     losses = []
     for _ in range(epochs):
         z = net.forward(X)                                  # z[2]: logits, (4, 1)
         losses.append(loss_fn.forward(z, t))                # J = BCE(sigma(z), t)
-        net.zero_grad()
+        opt.zero_grad()
         net.backward(loss_fn.backward())                    # dz = (y - t) / m, then backprop
-        for p in net.parameters():
-            p.data -= lr * p.grad                           # W <- W - alpha dW
+        opt.step()                                          # W <- W - alpha dW
     pred = (net.forward(X)[:, 0] > 0).astype(np.int64)      # sigma(z) > 1/2  <=>  z > 0
     return XORDemo(pla, pla.score(X, 2 * t - 1), net, losses, pred, float(np.mean(pred == t)))
