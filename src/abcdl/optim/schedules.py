@@ -86,11 +86,11 @@ class LRScheduler:
         """Restore a :meth:`state_dict`.  As in PyTorch, the optimizer's lr is not touched
         (it comes back with the optimizer's own state dict)."""
         name = type(self).__name__
+        if state.get("type") != name:
+            raise ValueError(f"{name}.load_state_dict: the state is from a {state.get('type')}")
         expected = {"type", "base_lr", "last_epoch", *self._hyper}
         if set(state) != expected:
             raise ValueError(f"{name}.load_state_dict: keys {sorted(state)} != {sorted(expected)}")
-        if state["type"] != name:
-            raise ValueError(f"{name}.load_state_dict: the state is from a {state['type']}")
         last = state["last_epoch"]
         if isinstance(last, bool) or not isinstance(last, (int, np.integer)) or last < 0:
             raise ValueError(f"{name}.load_state_dict: last_epoch must be a non-negative integer, "
