@@ -120,3 +120,15 @@ def test_convnet_training_steps_reduce_the_loss(builder, opt_cls, lr, rng):
     model.eval()
     last = loss_fn.forward(model.forward(x), t)
     assert last < 0.7 * first, (first, last)
+
+
+@pytest.mark.parametrize("builder", [convnet, deep_convnet])
+def test_convnets_survive_a_checkpoint_round_trip(builder, tmp_path, rng):
+    model = builder(rng=rng)
+    model.eval()
+    x = rng.random((3, 1, 28, 28), dtype=np.float32)
+    model.save(tmp_path / "net.safetensors")
+    again = abcdl.load(tmp_path / "net.safetensors")
+    again.eval()
+    assert repr(again) == repr(model)
+    np.testing.assert_array_equal(again.forward(x), model.forward(x))
