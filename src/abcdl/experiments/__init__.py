@@ -74,7 +74,12 @@ __all__ = ["Result", "ParamError", "ExperimentInfo", "list_experiments", "names"
 
 # CLI name -> module (inside abcdl.experiments), in lecture order.
 _REGISTRY: dict[str, str] = {
+    "curse-of-dimensionality": "curse_of_dimensionality",
+    "hoeffding": "hoeffding",
+    "pca-mnist": "pca_mnist",
+    "relu-approximation": "relu_approximation",
     "mle": "mle",
+    "numerical-diff": "numerical_diff",
 }
 
 

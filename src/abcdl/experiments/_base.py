@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = [
     "Result", "FigureStyle", "ParamError", "LANGS", "HANGUL_FONTS", "find_hangul_font",
-    "figure_style", "check_param", "jsonable", "main",
+    "figure_style", "check_param", "jsonable", "fmt", "main",
 ]
 
 LANGS = ("en", "ko")
@@ -120,10 +120,14 @@ class FigureStyle:
     and ``axes.unicode_minus = False`` (Hangul fonts lack U+2212, the typographic
     minus); they are applied with ``matplotlib.rc_context`` while the figure is
     built and again while it is saved, so the global rcParams never change.
+    Tick labels keep ``tick_font`` (DejaVu Sans): log axes write them as mathtext
+    ``10^{-3}``, whose minus is always U+2212, and mathtext does not fall back to
+    a second font for a missing glyph.
     """
 
     lang: str
     rc: dict = field(default_factory=dict)
+    tick_font: str | None = None
 
     @contextlib.contextmanager
     def context(self):
@@ -164,6 +168,7 @@ def figure_style(lang: str = "en") -> FigureStyle:
             return FigureStyle("en", rc)
         rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
                    "axes.unicode_minus": False})
+        return FigureStyle(lang, rc, tick_font="DejaVu Sans")
     return FigureStyle(lang, rc)
 
 
@@ -229,28 +234,47 @@ class Result:
     def __str__(self) -> str:
         return self.summary()
 
-    def render_png(self, dpi: float = 100) -> bytes:
-        """The figure as PNG bytes, drawn under the result's rc settings."""
+    def render_png(self, dpi: float = 100, palette: bool = True) -> bytes:
+        """The figure as PNG bytes, drawn under the result's rc settings.
+
+        ``palette=True`` stores it with 256 colours (Pillow's median-cut
+        quantiser): about a third of the size, and no visible change for line
+        plots, histograms and scatter plots.
+        """
         import io
 
         import matplotlib
 
         buf = io.BytesIO()
         with matplotlib.rc_context(self.style.rc):
-            self.figure.savefig(buf, format="png", dpi=dpi)
-        return buf.getvalue()
+            if self.style.tick_font:
+                for ax in self.figure.axes:
+                    ax.tick_params(which="both", labelfontfamily=self.style.tick_font)
+            self.figure.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        if not palette:
+            return buf.getvalue()
+        from PIL import Image
 
-    def save(self, path, dpi: float = 100) -> Path:
+        buf.seek(0)
+        with Image.open(buf) as im:
+            quantized = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        out = io.BytesIO()
+        quantized.save(out, format="png", optimize=True)
+        return out.getvalue()
+
+    def save(self, path, dpi: float = 100, palette: bool = True) -> Path:
         """Write the figure to ``path`` as PNG, atomically (temp file in the same folder, then rename).
 
         The folder is created if needed.  On any error the temp file is removed
-        and an existing file at ``path`` is left as it was.  Returns the path.
+        and an existing file at ``path`` is left as it was.  ``dpi`` and ``palette``
+        as in :meth:`render_png`.  Returns the path.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = self.render_png(dpi)
+        data = self.render_png(dpi, palette)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
+            os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes 0600; use the usual mode
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -261,6 +285,12 @@ class Result:
                 os.unlink(tmp)
             raise
         return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _short(v: Any, width: int = 100) -> str:

@@ -1,0 +1,202 @@
+"""Feature engineering and dimension reduction: PCA of MNIST (lecture: 특성, 차원 축소, PCA, L4).
+
+Two slides:
+
+1. Feature engineering.  Two classes of points in 3-D are hard to separate by
+   any single coordinate, but the "most important feature"
+   p = sqrt(p1^2 + p2^2 + p3^2) makes them easy (가장 중요 특성).  Here the classes
+   are two noisy spherical shells (radii ``r_inner`` and ``r_outer``); the
+   experiment reports the best accuracy of a threshold on p and on each of
+   p1, p2, p3 alone.
+2. PCA (Principal Component Analysis): let the computer remove unneeded
+   dimensions.  MNIST's 784 pixels are centred, X_c = X - mean, factorised by
+   SVD, X_c = U S V^T, and projected on the first two right-singular vectors,
+   Z = X_c V[:, :2] (the principal components; the explained-variance ratio of
+   component j is s_j^2 / sum_i s_i^2).  The scatter of Z coloured by digit shows
+   classes already grouping in 2-D.
+
+Data: MNIST through ``abcdl.data.load_mnist`` (``ABCDL_DATA``, the user cache, or
+a verified download); ``--data digits`` uses scikit-learn's 8x8 digits instead
+(no download) and ``--data fashion-mnist`` Fashion-MNIST.
+
+Run::
+
+    abcdl demo pca-mnist [--n-samples 5000] [--data mnist|fashion-mnist|digits] [--seed 0]
+    python -m abcdl.experiments.pca_mnist
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Result, check_param, figure_style, main
+
+NAME = "pca-mnist"
+SPEC = ("L4",)
+DESCRIPTION = "MNIST projected to 2-D by PCA (SVD), and the slide's p = sqrt(p1^2+p2^2+p3^2) feature"
+
+_TEXT = {
+    "en": {"pca": "{data}: {n} images projected on 2 principal components",
+           "pc1": "PC 1 ({v:.1%} of variance)", "pc2": "PC 2 ({v:.1%} of variance)",
+           "shells": "two classes in 3-D", "single": "one coordinate: $p_1$ (accuracy {a:.1%})",
+           "p": "the feature $p = \\sqrt{{p_1^2+p_2^2+p_3^2}}$ (accuracy {a:.1%})",
+           "class": "class {c}", "count": "count", "threshold": "best threshold"},
+    "ko": {"pca": "{data}: 이미지 {n}개를 주성분 2개로 투영 (PCA)",
+           "pc1": "주성분 1 (분산의 {v:.1%})", "pc2": "주성분 2 (분산의 {v:.1%})",
+           "shells": "3차원의 두 클래스", "single": "좌표 하나: $p_1$ (정확도 {a:.1%})",
+           "p": "가장 중요 특성 $p = \\sqrt{{p_1^2+p_2^2+p_3^2}}$ (정확도 {a:.1%})",
+           "class": "클래스 {c}", "count": "개수", "threshold": "최적 경계값"},
+}
+
+_DATASETS = ("mnist", "fashion-mnist", "digits")
+
+
+def pca_2d(x: np.ndarray, n_components: int = 2):
+    """Project the rows of ``x`` on their first principal components via SVD.
+
+    Returns
+    -------
+    z : (m, n_components) scores  X_c V_k
+    components : (n_components, n_features) rows of V^T
+    explained_variance_ratio : (min(m, n_features),)  s_j^2 / sum s_i^2 for every component
+    """
+    xc = x - x.mean(axis=0)                                   # X_c = X - mean
+    _, s, vt = np.linalg.svd(xc, full_matrices=False)         # X_c = U S V^T
+    vt = vt * np.where(vt[:, [0]] < 0, -1.0, 1.0)             # sign convention: first loading >= 0
+    z = xc @ vt[:n_components].T                              # Z = X_c V_k
+    ratio = s**2 / np.sum(s**2)                               # explained variance ratio
+    return z, vt[:n_components], ratio
+
+
+def best_threshold_accuracy(feature: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Best accuracy of a rule 1[f > c] or 1[f <= c] over every threshold c; returns (accuracy, c)."""
+    order = np.argsort(feature, kind="stable")
+    f, y = feature[order], labels[order].astype(bool)
+    m = len(f)
+    # rule 1[f > c] with c between f[i-1] and f[i]: correct = zeros among the first i + ones after
+    zeros_before = np.concatenate([[0], np.cumsum(~y)])
+    ones_after = y.sum() - np.concatenate([[0], np.cumsum(y)])
+    correct = zeros_before + ones_after
+    correct = np.maximum(correct, m - correct)                # or the flipped rule 1[f <= c]
+    i = int(np.argmax(correct))
+    cut = f[0] - 1.0 if i == 0 else f[-1] + 1.0 if i == m else (f[i - 1] + f[i]) / 2
+    return float(correct[i] / m), float(cut)
+
+
+def shells(n_per_class: int, r_inner: float, r_outer: float, noise: float, rng: np.random.Generator):
+    """Two classes of 3-D points: radius ~ N(r_inner, noise^2) (class 0) and N(r_outer, noise^2) (class 1)."""
+    d = rng.standard_normal((2 * n_per_class, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)             # uniform directions on the sphere
+    t = np.repeat([0, 1], n_per_class)
+    r = np.where(t == 0, r_inner, r_outer) + noise * rng.standard_normal(2 * n_per_class)
+    return d * r[:, None], t
+
+
+def _load(data: str, root: str):
+    from .. import data as D
+
+    if data == "digits":
+        (x, t), _ = D.load_digits(normalize=True, flatten=True, dtype=np.float64)
+    else:
+        loader = D.load_mnist if data == "mnist" else D.load_fashion_mnist
+        (x, t), _ = loader(normalize=True, flatten=True, root=root or None, dtype=np.float64)
+    return x, t
+
+
+def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: str = "",
+        n_per_class: int = 500, r_inner: float = 1.0, r_outer: float = 2.0, shell_noise: float = 0.2,
+        seed: int = 0) -> Result:
+    """PCA of MNIST to 2-D, and the slide's radius feature separating two 3-D classes.
+
+    Parameters
+    ----------
+    n_samples : int
+        Training images drawn (without replacement) for the PCA and the scatter.
+    data : "mnist" | "fashion-mnist" | "digits"
+        Image set; "digits" (scikit-learn's 8x8) needs no download.
+    root : str
+        Folder holding ``mnist/`` (default: ``ABCDL_DATA``, then the user cache).
+    n_per_class, r_inner, r_outer, shell_noise : int, float, float, float
+        The two 3-D shells: points per class, radii and radial noise.
+    seed : int
+
+    Returns
+    -------
+    Result with numbers ``explained_variance_ratio`` (first 10 components), ``pc2_variance``
+    (first two together), ``class_means_2d`` ({digit: [z1, z2]}), ``n_samples``, and
+    ``feature`` ({accuracy_p, accuracy_p1, accuracy_p2, accuracy_p3, threshold_p}).
+    """
+    params = dict(locals())
+    check_param(data in _DATASETS, "data", f"must be one of {', '.join(_DATASETS)}, got {data!r}")
+    check_param(n_samples >= 10, "n_samples", f"must be >= 10, got {n_samples}")
+    check_param(n_per_class >= 2, "n_per_class", f"must be >= 2, got {n_per_class}")
+    check_param(0 < r_inner < r_outer, "r_inner", f"need 0 < r_inner < r_outer, got {r_inner}, {r_outer}")
+    check_param(shell_noise >= 0, "shell_noise", f"must be >= 0, got {shell_noise}")
+    rng = np.random.default_rng(seed)
+
+    x_all, t_all = _load(data, root)
+    idx = rng.choice(len(x_all), size=min(n_samples, len(x_all)), replace=False)
+    x, t = x_all[idx], t_all[idx]
+    z, _, ratio = pca_2d(x)
+    classes = np.unique(t)
+    class_means = {int(c): z[t == c].mean(axis=0) for c in classes}
+
+    p3d, y = shells(n_per_class, r_inner, r_outer, shell_noise, rng)
+    p = np.linalg.norm(p3d, axis=1)                           # p = sqrt(p1^2 + p2^2 + p3^2)
+    acc_p, cut_p = best_threshold_accuracy(p, y)
+    acc_single = [best_threshold_accuracy(p3d[:, j], y)[0] for j in range(3)]
+    numbers = {
+        "data": data, "n_samples": len(idx), "n_features": x.shape[1],
+        "explained_variance_ratio": ratio[:10],
+        "pc2_variance": float(ratio[:2].sum()),
+        "class_means_2d": class_means,
+        "feature": {"accuracy_p": acc_p, "threshold_p": cut_p, "accuracy_p1": acc_single[0],
+                    "accuracy_p2": acc_single[1], "accuracy_p3": acc_single[2]},
+    }
+    highlights = [
+        f"PCA of {len(idx)} {data} images ({x.shape[1]} features): the first two components explain "
+        f"{ratio[0]:.1%} + {ratio[1]:.1%} = {ratio[:2].sum():.1%} of the variance",
+        f"two 3-D shells (r = {r_inner:g}, {r_outer:g}): threshold on p = |x| gives accuracy {acc_p:.1%}; "
+        f"on p1, p2, p3 alone {acc_single[0]:.1%}, {acc_single[1]:.1%}, {acc_single[2]:.1%}",
+    ]
+
+    style = figure_style(lang)
+    tt = style.labels(_TEXT)
+    with style.context():
+        fig = style.figure(figsize=(11, 7.5))
+        gs = fig.add_gridspec(2, 3, width_ratios=[1.6, 1, 1])
+        ax = fig.add_subplot(gs[:, 0])
+        for c in classes:
+            sel = t == c
+            ax.scatter(z[sel, 0], z[sel, 1], s=4, color=f"C{int(c) % 10}", linewidths=0)
+            ax.annotate(str(int(c)), class_means[int(c)], fontsize=13, ha="center", va="center",
+                        color=f"C{int(c) % 10}",
+                        bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "alpha": 0.8})
+        ax.set_xlabel(tt["pc1"].format(v=ratio[0]))
+        ax.set_ylabel(tt["pc2"].format(v=ratio[1]))
+        ax.set_title(tt["pca"].format(data=data.upper() if data == "mnist" else data, n=len(idx)))
+        ax3d = fig.add_subplot(gs[0, 1:], projection="3d")
+        for c, marker in ((0, "o"), (1, "^")):
+            q = p3d[y == c][:200]
+            ax3d.scatter(q[:, 0], q[:, 1], q[:, 2], s=4, marker=marker, color=f"C{c}",
+                         label=tt["class"].format(c=c))
+        ax3d.set_xlabel("$p_1$")
+        ax3d.set_ylabel("$p_2$")
+        ax3d.set_zlabel("$p_3$")
+        ax3d.set_title(tt["shells"])
+        ax3d.legend(loc="upper left")
+        for col, (feat, key, acc) in enumerate(((p3d[:, 0], "single", acc_single[0]), (p, "p", acc_p))):
+            axh = fig.add_subplot(gs[1, 1 + col])
+            bins = np.linspace(feat.min(), feat.max(), 40)
+            for c in (0, 1):
+                axh.hist(feat[y == c], bins=bins, alpha=0.55, color=f"C{c}", label=tt["class"].format(c=c))
+            if key == "p":
+                axh.axvline(cut_p, color="k", ls="--", lw=1, label=tt["threshold"])
+            axh.set_title(tt[key].format(a=acc), fontsize=9)
+            axh.set_ylabel(tt["count"])
+            axh.legend()
+    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(NAME))
