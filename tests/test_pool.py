@@ -12,7 +12,7 @@ from abcdl.layers import AvgPool2d, MaxPool2d
 from abcdl.numdiff import check_module
 
 # (H, W, kernel, stride, padding): default stride, overlapping windows (stride < kernel),
-# stride 2, padding 1, non-square, uncovered border (stride > kernel)
+# stride 2, padding 1, non-square, uncovered border (stride > kernel), padded exact tiling
 POOL_CASES = [
     (4, 6, 2, None, 0),
     (5, 6, 3, 1, 0),
@@ -20,6 +20,7 @@ POOL_CASES = [
     (6, 7, (2, 3), (2, 1), (1, 1)),
     (7, 5, (3, 2), (2, 2), (1, 0)),
     (7, 7, 2, 3, 0),
+    (6, 4, 2, None, 1),             # padded windows that tile the padded input exactly
 ]
 POOLS = {"max": (MaxPool2d, torch.nn.MaxPool2d), "avg": (AvgPool2d, torch.nn.AvgPool2d)}
 
