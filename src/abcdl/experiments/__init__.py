@@ -80,6 +80,8 @@ _REGISTRY: dict[str, str] = {
     "relu-approximation": "relu_approximation",
     "mle": "mle",
     "numerical-diff": "numerical_diff",
+    "weight-init": "weight_init",
+    "polynomial-overfit": "polynomial_overfit",
 }
 
 
