@@ -215,8 +215,9 @@ class Result:
         return self.style.lang
 
     def to_dict(self) -> dict:
-        """``{"name", "spec", "params", "numbers"}`` as plain JSON types."""
-        return {"name": self.name, "spec": list(self.spec), "params": self.params, "numbers": self.numbers}
+        """``{"name", "spec", "lang", "params", "numbers"}`` as plain JSON types (lang: the figure's)."""
+        return {"name": self.name, "spec": list(self.spec), "lang": self.lang, "params": self.params,
+                "numbers": self.numbers}
 
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON string (strict: no NaN or Infinity)."""
