@@ -73,7 +73,7 @@ def _split_options(tokens: list[str], json_flag: bool, out: str, lang: str):
             i += 1
             continue
         if not eq:
-            if i + 1 >= len(tokens):
+            if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
                 raise CLIError(f"--{key} needs a value")
             val = tokens[i + 1]          # taken as is, so negative numbers work: --x0 -3
             i += 2
