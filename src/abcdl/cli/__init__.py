@@ -15,7 +15,7 @@ import sys
 from .. import __version__
 
 # Subcommand modules, in the order `abcdl --help` lists them.
-COMMANDS = ["selfcheck", "demo"]
+COMMANDS = ["train", "evaluate", "predict", "selfcheck", "demo"]
 
 
 class CLIError(Exception):

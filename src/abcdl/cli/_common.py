@@ -1,0 +1,241 @@
+"""Shared pieces of ``abcdl train``, ``abcdl evaluate`` and ``abcdl predict``.
+
+The datasets the commands know (names, class names, image sizes), loading them
+with errors turned into :class:`~abcdl.cli.CLIError`, loading a model file,
+finding the run information (``metrics.json``) written beside it, the shape of
+input a model expects, and atomic JSON writes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import CLIError
+
+METRICS_FILE = "metrics.json"
+MODEL_FILE = "model.safetensors"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What the commands need to know about a dataset."""
+
+    name: str
+    title: str
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int]      # (H, W), one grey channel
+
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+DIGITS = tuple(str(i) for i in range(10))
+DATASETS = {
+    "mnist": Dataset("mnist", "MNIST", DIGITS, (28, 28)),
+    "fashion-mnist": Dataset("fashion-mnist", "Fashion-MNIST", FASHION_CLASSES, (28, 28)),
+    "digits": Dataset("digits", "8x8 digits (scikit-learn)", DIGITS, (8, 8)),
+}
+
+
+def one_line_errors(parser) -> None:
+    """Make ``parser`` report a bad option as one line on stderr (exit status 2), without the usage block."""
+    def error(message: str):
+        parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
+
+    parser.error = error
+
+
+def squash(text: str) -> str:
+    """One line from a multi-line message: lines joined with spaces, runs of blanks collapsed."""
+    return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()
+
+
+def load_dataset(name: str, flatten: bool, root=None, download: bool = True):
+    """``(x_train, t_train), (x_test, t_test)`` of dataset ``name``, float32 in [0, 1].
+
+    Raises
+    ------
+    CLIError
+        The files are missing and cannot be downloaded, or are corrupt (the
+        loader's message, in English and Korean, on one line).
+    """
+    from ..data import DataError, load_digits, load_fashion_mnist, load_mnist
+
+    if name not in DATASETS:
+        raise CLIError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    try:
+        if name == "digits":
+            return load_digits(normalize=True, flatten=flatten, dtype=np.float32)
+        loader = load_mnist if name == "mnist" else load_fashion_mnist
+        return loader(normalize=True, flatten=flatten, root=root, dtype=np.float32, download=download)
+    except DataError as exc:
+        raise CLIError(squash(exc)) from exc
+    except OSError as exc:
+        raise CLIError(f"cannot read the {DATASETS[name].title} files: {exc}") from exc
+
+
+def load_model(path):
+    """The model saved at ``path`` (``abcdl.load``), in eval mode.
+
+    Raises
+    ------
+    CLIError
+        Missing, unreadable or corrupt file, or not an abcdl checkpoint.
+    """
+    from ..checkpoint import CheckpointError, load
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise CLIError(f"model file not found: {p}")
+    if p.is_dir():
+        hint = f"; did you mean {p / MODEL_FILE}?" if (p / MODEL_FILE).is_file() else ""
+        raise CLIError(f"{p} is a folder, not a model file{hint}")
+    try:
+        model = load(p)
+    except CheckpointError as exc:
+        raise CLIError(squash(exc)) from exc
+    except OSError as exc:
+        raise CLIError(f"cannot read the model file {p}: {exc.strerror or exc}") from exc
+    model.eval()
+    return model
+
+
+def model_path_arg(path: str) -> Path:
+    """A MODEL argument: a ``.safetensors`` file, or a run folder holding ``model.safetensors``."""
+    p = Path(path).expanduser()
+    if p.is_dir() and (p / MODEL_FILE).is_file():
+        return p / MODEL_FILE
+    return p
+
+
+def run_info(model_path) -> dict | None:
+    """The ``metrics.json`` written by ``abcdl train`` beside ``model_path``, or None.
+
+    It is used only when it names this model file (``"model_file"``) and parses as
+    a JSON object; otherwise it is ignored.
+    """
+    p = Path(model_path).expanduser()
+    side = p.parent / METRICS_FILE
+    try:
+        info = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or info.get("model_file") != p.name:
+        return None
+    return info
+
+
+def info_dataset(info: dict | None) -> str | None:
+    """The dataset name recorded in a run's metrics.json, if it is one the commands know."""
+    if not info:
+        return None
+    ds = info.get("dataset")
+    name = ds.get("name") if isinstance(ds, dict) else ds
+    return name if name in DATASETS else None
+
+
+def _first_layer(model):
+    from ..models import Sequential
+
+    layer = model
+    while isinstance(layer, Sequential) and len(layer):
+        layer = layer[0]
+    return layer
+
+
+def input_spec(model, dataset: str | None = None) -> tuple[bool, tuple[int, int, int]]:
+    """``(flat, (C, H, W))``: whether ``model`` takes flattened rows, and its image shape.
+
+    A model starting with ``Linear(n, ...)`` takes rows of n = H*W features (square
+    images, or the dataset's shape when given); a model starting with ``Conv2d``
+    takes (m, C, H, W) images whose size is the dataset's, or found by trying
+    28x28 and 8x8.
+
+    Raises
+    ------
+    CLIError
+        The first layer is neither, or no image size fits.
+    """
+    from ..layers import Conv2d, Linear
+
+    first = _first_layer(model)
+    if isinstance(first, Linear):
+        n = first.in_features
+        if dataset in DATASETS and math.prod(DATASETS[dataset].image_shape) == n:
+            return True, (1, *DATASETS[dataset].image_shape)
+        side = math.isqrt(n)
+        if side * side != n:
+            raise CLIError(f"the model takes {n} input features, which is not a square grey image")
+        return True, (1, side, side)
+    if isinstance(first, Conv2d):
+        c = first.in_channels
+        candidates = [DATASETS[dataset].image_shape] if dataset in DATASETS else [(28, 28), (8, 8)]
+        for hw in candidates:
+            try:
+                model.forward(np.zeros((1, c, *hw), dtype=first.W.dtype))
+            except ValueError:
+                continue
+            return False, (c, *hw)
+        raise CLIError(f"the model starts with {first!r}, but no image size ({candidates}) fits it")
+    raise CLIError(f"cannot tell what input the model expects: it starts with {type(first).__name__}")
+
+
+def guess_dataset(model, info: dict | None, requested: str | None) -> str:
+    """The dataset to use for ``model``: ``--dataset``, else its metrics.json, else by input size."""
+    if requested:
+        return requested
+    name = info_dataset(info)
+    if name:
+        return name
+    flat, (_, h, w) = input_spec(model)
+    return "digits" if (h, w) == DATASETS["digits"].image_shape else "mnist"
+
+
+def num_outputs(model, flat: bool, shape: tuple[int, int, int]) -> int:
+    """The number of classes: the width of the model's output for one zero input."""
+    x = np.zeros((1, math.prod(shape)) if flat else (1, *shape), dtype=np.float32)
+    try:
+        out = model.forward(x.astype(model.parameters()[0].dtype) if model.parameters() else x)
+    except ValueError as exc:
+        raise CLIError(f"the model does not accept {shape} images: {squash(exc)}") from exc
+    return int(out.shape[-1])
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Class probabilities from logits (L35): y_k = exp(z_k) / sum_i exp(z_i), row-wise, stable."""
+    from ..functions import softmax as _softmax
+
+    return _softmax(np.asarray(z, dtype=np.float64))
+
+
+def write_json(path, obj) -> None:
+    """Write ``obj`` as indented JSON (UTF-8) to ``path`` atomically (temp file, fsync, ``os.replace``)."""
+    from ..report import write_atomic
+
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(path, text.encode("utf-8"))
+
+
+def finite(x):
+    """``x`` as a float, or None when it is NaN/Inf (JSON has no NaN)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def peak_memory_mb() -> float | None:
+    """The process's peak resident memory in MiB (Linux / macOS), or None where unknown."""
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)   # macOS: bytes; Linux: KiB
+    except (ImportError, OSError, ValueError):
+        return None
