@@ -32,8 +32,9 @@ details make that possible:
    the one way of writing f' found to reproduce every one of the lecture's
    steps, the chaotic alpha = 0.045 run included.  The expanded polynomial
    4x^3 + 6x^2 - 26x - 4 is the same function but rounds differently: it
-   departs from the printout at x_5 already, never reaches exactly 2.0, and
-   in the chaotic run the last-bit difference doubles every step.
+   departs from the printout at x_5 already, reaches 2.0 one step late (x_18),
+   and in the chaotic alpha = 0.045 run the last-bit difference roughly doubles
+   every step (~1e-5 by x_40).
 2. The lecture text has lost a digit in some printed values: a run of repeated
    digits is one digit short (alpha = 0.4: x_2 "0.0799999999999996" for
    0.07999999999999996 = 2 * 0.2^2 rounded; alpha = 0.001: x_14

@@ -150,6 +150,7 @@ def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int =
     -------
     Result with numbers ``lecture_example`` (the slide's weights via ``pla_update``),
     ``lecture_example_fit`` (the same from ``Perceptron(w_init=(-12, 2, 3)).fit``),
+    ``data`` (the training points ``X``, labels ``y``, the labelling line ``true_line``: u . x + c = 0),
     ``pla`` (n_updates, converged, w, weights after each update, picked indices,
     n_misclassified before each update, train/test accuracy, geometric margin),
     ``svm`` (coef, intercept, margin = 1/||w||, geometric margin, n_support, accuracies)
@@ -197,7 +198,7 @@ def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int =
                                 "picked_x": [u.x for u in slide_fit.updates_],
                                 "converged": slide_fit.converged_},
         "data": {"n_points": n_points, "n_test": n_test, "gap": gap, "n_positive": int(np.sum(y == 1)),
-                 "true_line": {"u": line[0], "c": line[1]}},
+                 "true_line": {"u": line[0], "c": line[1]}, "X": X, "y": y},
         "pla": {
             "n_updates": pla.n_iter_, "converged": pla.converged_, "w": pla.w_,
             "weights": [u.w_after for u in pla.updates_],
