@@ -247,6 +247,19 @@ def test_batchnorm2d_matches_torch_train_and_eval(rng):
     assert list(bn.state_dict()) == ["gamma", "beta", "running_mean", "running_var"]
 
 
+def test_batchnorm2d_same_result_for_any_memory_layout(rng):
+    x = rng.standard_normal((4, 3, 5, 2))
+    G = rng.standard_normal(x.shape)
+    results = []
+    for xin in (x, np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+                np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+        bn = BatchNorm2d(3, dtype=np.float64)
+        results.append((bn.forward(xin), bn.backward(G), bn.gamma.grad.copy(), bn.running_var.copy()))
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
 def test_batchnorm2d_single_value_per_channel_needs_eval():
     bn = BatchNorm2d(2)
     with pytest.raises(ValueError, match=r"BatchNorm2d\(2.*more than 1 value per channel.*\(1, 2, 1, 1\)"):

@@ -30,13 +30,20 @@ class BatchNorm2d(BatchNorm1d):
 
     Formula
     -------
-    rows = X.transpose(0, 2, 3, 1).reshape(m*H*W, C)
+    rows = X as (m*H*W, C): every pixel of every example is one row
     mu_c = mean over (m, H, W),  sigma_c^2 = mean over (m, H, W) of (x - mu_c)^2
     Y = gamma_c (X - mu_c) / sqrt(sigma_c^2 + eps) + beta_c;  backward as BatchNorm1d on the rows.
     """
 
+    # Rows are taken as (C, m*H*W)^T: free for the channel-major maps that Conv2d and the
+    # pools produce (see abcdl.im2col), and the result maps back to channel-major memory.
     def _rows(self, X: Array) -> Array:
-        return X.transpose(0, 2, 3, 1).reshape(-1, self.num_features)   # (m H W, C)
+        return X.transpose(1, 0, 2, 3).reshape(self.num_features, -1).T     # (m H W, C)
+
+    @staticmethod
+    def _maps(Y: Array, shape) -> Array:
+        m, C, H, W = shape
+        return Y.T.reshape(C, m, H, W).transpose(1, 0, 2, 3)                 # (m, C, H, W)
 
     def forward(self, X: Array) -> Array:
         X = check_input(self, X, 4, self.num_features, f"(m, {self.num_features}, H, W)")
@@ -48,13 +55,11 @@ class BatchNorm2d(BatchNorm1d):
             )
         Y = self._normalize(self._rows(X))                               # BatchNorm1d on the rows
         self._shape = X.shape
-        return Y.reshape(m, H, W, C).transpose(0, 3, 1, 2)
+        return self._maps(Y, X.shape)
 
     def backward(self, dY: Array) -> Array:
         need_forward(self, self._cache)
         if dY.shape != self._shape:
             raise ValueError(f"{self._where()}: backward expected a gradient of shape {self._shape}, "
                              f"got {dY.shape}")
-        m, C, H, W = self._shape
-        dX = self._backward_rows(self._rows(dY))
-        return dX.reshape(m, H, W, C).transpose(0, 3, 1, 2)
+        return self._maps(self._backward_rows(self._rows(dY)), self._shape)
