@@ -276,13 +276,13 @@ def test_hoeffding_bound_formula():
 
 
 def test_hoeffding_test_error_matches_simulation():
-    from abcdl.experiments.hoeffding import test_error
+    from abcdl.experiments.hoeffding import exact_test_error
 
     rng = np.random.default_rng(0)
     x = rng.random(400_000)
     y = (x > 0.5) ^ (rng.random(x.size) < 0.2)
     for theta in (0.5, 0.3, 0.85):
-        assert np.mean((x > theta) != y) == pytest.approx(float(test_error(theta, 0.2)), abs=3e-3)
+        assert np.mean((x > theta) != y) == pytest.approx(float(exact_test_error(theta, 0.2)), abs=3e-3)
 
 
 def test_hoeffding_measured_gap_is_below_the_bound():

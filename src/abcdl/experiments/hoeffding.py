@@ -84,7 +84,7 @@ def hoeffding_bound(eps, n_train, n_hyp: int = 1, two_sided: bool = False):
     return float(bound) if bound.ndim == 0 else bound
 
 
-def test_error(theta, noise: float):
+def exact_test_error(theta, noise: float):
     """Exact test error of h(x) = 1[x > theta]: x ~ U(0, 1), labels 1[x > 1/2] flipped with prob. noise."""
     theta = np.asarray(theta, dtype=np.float64)
     return noise + (1.0 - 2.0 * noise) * np.abs(theta - 0.5)  # wrong on |theta - 1/2| of the mass
@@ -94,8 +94,8 @@ def measure_gaps(n_train: int, thetas: np.ndarray, noise: float, repeats: int,
                  rng: np.random.Generator, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
     """|E_train - E_test| over ``repeats`` training sets: (fixed theta = 1/2, learned best-of-thetas)."""
     fixed, learned = [], []
-    e_test = test_error(thetas, noise)
-    e_fixed = test_error(0.5, noise)
+    e_test = exact_test_error(thetas, noise)
+    e_fixed = exact_test_error(0.5, noise)
     per = max(1, chunk // (n_train * len(thetas)))            # repeats per chunk keeps memory small
     for start in range(0, repeats, per):
         r = min(per, repeats - start)
