@@ -37,8 +37,11 @@ Module attributes
     ``seed: int`` parameter through ``np.random.default_rng(seed)`` (never the
     global ``np.random``), so a run is repeatable.  Bad values raise
     ``ParamError`` (``_base.check_param(ok, "name", "message")``), which the CLI
-    prints as one line.  The first line of ``run`` is ``params = dict(locals())``
-    so the Result records exactly what was run.
+    prints as one line (so does ``abcdl.data.DataError``, e.g. MNIST missing);
+    any other exception is a bug and shows its traceback.  The first line of
+    ``run`` is ``params = dict(locals())`` so the Result records exactly what was
+    run.  A learning run that blows up (``FloatingPointError`` from a loss) is a
+    ``ParamError`` naming the learning rate, not a crash.
 Result
     ``Result(NAME, SPEC, numbers, fig, params=params, highlights=[...], style=style)``
     (see :class:`~abcdl.experiments._base.Result`).  ``numbers`` is a dict of
@@ -52,12 +55,22 @@ Figure
     the lecture's own terms); build inside ``with style.context():`` with
     ``fig = style.figure(figsize=(w, h))`` and ``fig.add_subplot``/``fig.subplots``.
     Never pyplot.  Keep figures readable at dpi 100 and PNGs well under 200 KB
-    (subsample scatter plots).  Math text: ``$...$`` works in both languages.
+    (``Result.save`` writes 256-colour PNGs; subsample big scatter plots).
+    Math text ``$...$`` works in both languages (write minus signs inside math).
+    For Korean: no ``weight="bold"`` (NanumGothic has no matching bold entry and
+    matplotlib logs a warning) and no two-line titles (the Hangul font's line
+    metrics make the lines overlap): put a second line in ``ax.text`` instead.
+    Tick labels are drawn in DejaVu Sans automatically (``FigureStyle.tick_font``).
 ``if __name__ == "__main__": raise SystemExit(main(NAME))``
     at the end of the module (``main`` from ``._base``).
-Speed
+Speed and tests
     Defaults reproduce the slide in seconds on a laptop; tests call ``run`` with
-    smaller parameters (a few seconds at most per experiment).
+    smaller parameters (a few seconds at most per experiment).  Each experiment's
+    test file renders it in "en" and "ko" with small parameters and checks the PNG
+    signature, the size (< 200 KB), finite numbers and that matplotlib reported no
+    missing glyph: ``test_experiments_run_small_and_render`` in
+    ``tests/test_experiments_core.py`` is the pattern (its ``SMALL`` dict lists
+    the experiments it covers).
 """
 
 from __future__ import annotations
