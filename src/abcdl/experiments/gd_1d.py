@@ -61,8 +61,7 @@ from ._base import Result, check_param, figure_style, main
 
 NAME = "gd-1d"
 SPEC = ("L20", "L21", "L22")
-DESCRIPTION = ("gradient descent on x^2 (alpha 1.5, 0.4, 0.001) and into a local minimum, momentum "
-               "escaping it: the lecture's printed iterates, bit for bit")
+DESCRIPTION = "gradient descent on x^2 and into a local minimum, momentum escaping it: the lecture's tables"
 
 #: Stationary points of the L21 function, ascending: global minimum, local maximum, local minimum.
 STATIONARY_POINTS = ((-7 - math.sqrt(41)) / 4, (-7 + math.sqrt(41)) / 4, 2.0)

@@ -59,8 +59,8 @@ from ._base import Result, check_param, figure_style, main
 
 NAME = "optimizers-2d"
 SPEC = ("L23", "L24", "L25", "L26")
-DESCRIPTION = ("GD, momentum, AdaGrad, RMSProp and Adam on x^2/20 + y^2 from (-7, 2) at the lecture's "
-               "learning rates; steps to tolerance; Adam with/without bias correction")
+DESCRIPTION = ("GD, momentum, AdaGrad, RMSProp, Adam on x^2/20 + y^2 at the lecture's rates; "
+               "steps to tolerance; Adam's bias correction")
 
 METHODS = ("gd", "momentum", "adagrad", "rmsprop", "adam", "adam_no_bias_correction")
 DIVERGED = 1e6

@@ -45,8 +45,7 @@ from ._base import Result, check_param, figure_style, main
 
 NAME = "perceptron"
 SPEC = ("L5", "L7", "L8")
-DESCRIPTION = ("the PLA step by step (the slide's (-12,2,3) example, then seeded 2-D data) and the "
-               "max-margin SVM beside it")
+DESCRIPTION = "the PLA step by step (the slide's (-12,2,3) example, then 2-D data) beside the max-margin SVM"
 
 #: The slide's worked example: start, then (x, y) of each update in order.
 LECTURE_W0 = (-12.0, 2.0, 3.0)
@@ -252,7 +251,7 @@ def _draw_slide(ax, lecture, t) -> None:
     for i, w in enumerate(ws):
         _line(ax, w, xlim, color=f"C{i + 1}" if i else "0.4", lw=1.6, ls="--" if i == 0 else "-",
               label=f"$w_{i}$: " + t["w"].format(w=", ".join(f"{v:g}" for v in w)))
-    ax.annotate("(2, 2), $y=+1$", (2, 2), xytext=(6, 6), textcoords="offset points", fontsize=8)
+    ax.annotate("(2, 2), $y=+1$", (2, 2), xytext=(8, -12), textcoords="offset points", fontsize=8)
     ax.annotate("(4, 0), $y=-1$", (4, 0), xytext=(6, 6), textcoords="offset points", fontsize=8)
     ax.set_xlim(*xlim)
     ax.set_ylim(-1.0, 6.0)
