@@ -30,12 +30,12 @@ import contextlib
 import inspect
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import _config
+from ._io import atomic_write, write_chunks
 from .module import Module
 
 __all__ = ["save", "load", "CheckpointError", "layer_registry", "read_architecture", "FORMAT", "VERSION"]
@@ -103,31 +103,8 @@ def architecture(model: Module) -> dict:
             "training": bool(model.training), "model": _describe(model, layer_registry(), "")}
 
 
-def _write_all(fh, data: bytes) -> None:
-    view = memoryview(data)
-    for start in range(0, len(view), _CHUNK):
-        fh.write(view[start:start + _CHUNK])
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the target folder, write, flush, fsync, ``os.replace``; no temp survives an error."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_all(fh, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):       # make the rename durable where the OS allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+# Looked up at call time so tests can simulate a crash mid-write.
+_write_all = write_chunks
 
 
 def save(model: Module, path: str | os.PathLike) -> None:
@@ -157,7 +134,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
             raise CheckpointError(f"cannot save {key}: dtype {value.dtype}, expected float32 or float64")
         tensors[key] = np.ascontiguousarray(value)
     data = safetensors.numpy.save(tensors, metadata={"format": FORMAT, METADATA_KEY: json.dumps(arch)})
-    _write_atomic(Path(path).expanduser(), data)
+    atomic_write(Path(path).expanduser(), data, write=_write_all)
 
 
 # -- loading -------------------------------------------------------------------

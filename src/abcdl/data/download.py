@@ -21,11 +21,11 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .._io import atomic_write
 from .idx import DataError, decompress, parse_idx
 
 __all__ = ["MIRRORS", "MIRROR_ENV", "TIMEOUT", "MAX_BYTES", "mirrors_for", "fetch_file", "sha256_hex"]
@@ -93,33 +93,6 @@ def _get(url: str, timeout: float) -> bytes:
     return b"".join(parts)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def fetch_file(filename: str, folder: str | os.PathLike, sha256: str, mirrors: Sequence[str],
                magic: int | None = None, timeout: float | None = None) -> tuple[Path | None, list[str]]:
     """Download ``filename`` into ``folder`` from the first mirror that serves it intact.
@@ -169,7 +142,7 @@ def fetch_file(filename: str, folder: str | os.PathLike, sha256: str, mirrors: S
             continue
         target = folder / filename
         try:
-            _write_atomic(target, raw)
+            atomic_write(target, raw)
         except OSError as exc:
             return None, [*errors, f"{target}: cannot write ({exc.strerror or exc})"]
         return target, errors

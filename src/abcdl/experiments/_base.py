@@ -14,12 +14,13 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .._io import atomic_write
 
 __all__ = [
     "Result", "FigureStyle", "ParamError", "LANGS", "HANGUL_FONTS", "find_hangul_font",
@@ -273,25 +274,8 @@ class Result:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = self.render_png(dpi, palette)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes 0600; use the usual mode
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, data)
         return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _short(v: Any, width: int = 100) -> str:
