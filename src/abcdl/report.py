@@ -114,7 +114,8 @@ def curves_figure(history: Mapping[str, Sequence[float]], title: str | None = No
             if n:
                 ax.set_xlim(0.5, n + 0.5)
                 ax.xaxis.get_major_locator().set_params(integer=True)
-                ax.legend(loc="best", frameon=False)
+                if ax.get_lines():
+                    ax.legend(loc="best", frameon=False)
             else:
                 ax.text(0.5, 0.5, "no completed epoch", ha="center", va="center", transform=ax.transAxes)
         if history.get("val_accuracy"):
