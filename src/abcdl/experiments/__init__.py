@@ -99,7 +99,10 @@ _REGISTRY: dict[str, str] = {
     "gd-1d": "gd_1d",
     "optimizers-2d": "optimizers_2d",
     "weight-init": "weight_init",
+    "exploding-gradients": "exploding_gradients",
     "polynomial-overfit": "polynomial_overfit",
+    "regularization": "regularization",
+    "batch-norm": "batch_norm",
 }
 
 
