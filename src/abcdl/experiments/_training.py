@@ -9,13 +9,15 @@ always as a random subset drawn with the experiment's own generator.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import check_param
+from ._base import ParamError, check_param
 
-__all__ = ["DATASETS", "Subset", "check_data", "load_subset", "first_reach", "weight_names", "curve_recorder"]
+__all__ = ["DATASETS", "Subset", "check_data", "load_subset", "first_reach", "weight_names", "curve_recorder",
+           "diverged_as_param_error"]
 
 DATASETS = ("mnist", "fashion-mnist", "digits")
 
@@ -87,6 +89,19 @@ def load_subset(data: str, root: str, n_train: int, n_test: int, rng: np.random.
     if flatten:
         x, xs = x.reshape(len(x), -1), xs.reshape(len(xs), -1)
     return Subset(x, t[i], xs, ts[j], shape, data)
+
+
+@contextlib.contextmanager
+def diverged_as_param_error(lr: float, name: str = "lr"):
+    """``with diverged_as_param_error(lr):`` a loss that became NaN/Inf -> ParamError naming ``name``.
+
+    The experiments' convention: a learning run that blows up is a bad parameter, not a crash.
+    """
+    try:
+        yield
+    except FloatingPointError as exc:               # abcdl.train.TrainingDiverged or a loss's own check
+        raise ParamError(f"{name}: training diverged with {name} = {lr:g} (the loss became NaN or Inf); "
+                         f"try a smaller {name}") from exc
 
 
 def first_reach(steps, values, target: float) -> int | None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Result, check_param, figure_style, main
-from ._training import check_data, curve_recorder, first_reach, load_subset
+from ._training import check_data, curve_recorder, diverged_as_param_error, first_reach, load_subset
 
 NAME = "batch-norm"
 SPEC = ("L34",)
@@ -79,8 +79,9 @@ def train_curve(ds, batch_norm: bool, init: str, depth: int, width: int, lr: flo
             self.n += 1
             self.stop_training = self.n >= iterations
 
-    fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
-        batch_size=batch_size, callbacks=[rec, _Stop()], verbose=0, rng=rng)
+    with diverged_as_param_error(lr):
+        fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
+            batch_size=batch_size, callbacks=[rec, _Stop()], verbose=0, rng=rng)
     return {"x": np.array(rec.curves["x"]), "seconds": np.array(rec.curves["seconds"]),
             "accuracy": np.array(rec.curves["test"]["accuracy"])}
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Result, check_param, figure_style, main
-from ._training import check_data, curve_recorder, load_subset, weight_names
+from ._training import check_data, curve_recorder, diverged_as_param_error, load_subset, weight_names
 
 NAME = "regularization"
 SPEC = ("L31", "L32", "L33")
@@ -84,12 +84,13 @@ def train_one(method: str, ds, hidden, epochs: int, lr: float, batch_size: int, 
     rec = curve_recorder({"train": (ds.x_train, ds.t_train), "test": (ds.x_test, ds.t_test)}, loss_fn,
                          every=eval_every)
     rec.model = model
-    rec.record(0)
-    fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
-        batch_size=batch_size, regularizer=reg, callbacks=[rec], verbose=0,
-        rng=np.random.default_rng(batch_seed))
-    if rec.curves["x"][-1] != epochs:                          # always measure the final weights
-        rec.record(epochs)
+    with diverged_as_param_error(lr):
+        rec.record(0)
+        fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
+            batch_size=batch_size, regularizer=reg, callbacks=[rec], verbose=0,
+            rng=np.random.default_rng(batch_seed))
+        if rec.curves["x"][-1] != epochs:                      # always measure the final weights
+            rec.record(epochs)
     w = np.concatenate([p.data.reshape(-1) for _, p in weight_names(model)]).astype(np.float64)
     return {"curves": rec.curves, "sum_w2": float(w @ w),                   # sum_l ||W[l]||_F^2
             "zero_fraction": float(np.mean(np.abs(w) < ZERO_TOL))}
@@ -141,6 +142,9 @@ def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tu
     check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
     check_param(l2 >= 0, "l2", f"must be >= 0, got {l2}")
     check_param(l1 >= 0, "l1", f"must be >= 0, got {l1}")
+    # the decay step W <- (1 - lr lambda/m) W alone overshoots and grows without bound when lr lambda/m >= 2
+    check_param(lr * l2 / batch_size < 2, "l2", f"lr * l2 / batch_size = {lr * l2 / batch_size:g} >= 2: "
+                "the weight-decay step W <- (1 - lr lambda/m) W diverges; use a smaller l2 or lr")
     check_param(0 <= dropout < 1, "dropout", f"must be in [0, 1), got {dropout}")
     check_param(eval_every >= 1, "eval_every", f"must be >= 1, got {eval_every}")
     rng = np.random.default_rng(seed)
@@ -207,7 +211,10 @@ def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tu
         for i, m in enumerate(METHODS):
             ax3.annotate(t["gap"].format(g=final[m]["gap"]), (x[i], max(tr[i], te[i])), ha="center",
                          va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
-        ax3.set_xticks(x, [t[m].format(v=value[m]) for m in METHODS], rotation=15, fontsize=7.5)
+        ax3.set_xticks(x, [""] * len(METHODS))        # tick labels are drawn in DejaVu Sans: no Hangul there
+        for i, m in enumerate(METHODS):
+            ax3.text(x[i], -0.02, t[m].format(v=value[m]), transform=ax3.get_xaxis_transform(), ha="right",
+                     va="top", rotation=15, rotation_mode="anchor", fontsize=7.5)
         ax3.set_ylim(max(0.0, min(te) - 0.1), 1.04)
         ax3.set_ylabel(t["acc"])
         ax3.set_title(t["bar_title"])
