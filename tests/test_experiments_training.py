@@ -16,7 +16,13 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from abcdl import experiments
-from abcdl.experiments import _training, batch_norm, exploding_gradients, regularization
+from abcdl.experiments import (
+    _training,
+    batch_norm,
+    exploding_gradients,
+    hyperparameter_search,
+    regularization,
+)
 from abcdl.experiments._base import PNG_SIGNATURE, ParamError, Result, find_hangul_font
 
 # Small, fast parameters; "root" is filled in from the data_root fixture for MNIST runs.
@@ -27,6 +33,7 @@ SMALL = {
                        "l2": 50.0, "l1": 5.0},
     "batch-norm": {"inits": ("xavier", "he"), "depth": 2, "width": 16, "iterations": 30, "eval_every": 10,
                    "seeds": 2, "n_train": 300, "n_test": 100, "target": 0.3},
+    "hyperparameter-search": {"trials": 5, "epochs": 2, "hidden": (16,), "n_train": 300, "n_test": 100},
 }
 
 
@@ -98,6 +105,8 @@ def test_experiments_training_small_run_renders(name, lang, data_root):
     ("batch-norm", {"inits": ("orthogonal",)}),
     ("batch-norm", {"batch_size": 1}),
     ("batch-norm", {"data": "cifar"}),
+    ("hyperparameter-search", {"lr_range": (1.0, 0.1)}),
+    ("hyperparameter-search", {"val_fraction": 1.0}),
 ])
 def test_experiments_training_bad_params_are_param_errors(name, bad):
     with pytest.raises(ParamError, match=next(iter(bad))):
@@ -275,3 +284,56 @@ def test_batch_norm_converges_faster_from_xavier_weights():
     bn, plain = r["batch_norm"]["iterations_to_target"], r["plain"]["iterations_to_target"]
     assert all(n is not None for n in bn)
     assert all(p is None or p > b for p, b in zip(plain, bn, strict=True))
+
+
+# ----------------------------------------------------------------------------- L37 hyper-parameter search
+
+def test_hyperparameter_search_log_uniform_draws():
+    v = hyperparameter_search.sample_log_uniform(np.random.default_rng(0), 1e-3, 1e2, 20_000)
+    assert v.min() >= 1e-3 and v.max() <= 1e2
+    counts = np.histogram(np.log10(v), bins=5, range=(-3, 2))[0]      # one bin per decade
+    assert np.all(np.abs(counts / len(v) - 0.2) < 0.02)               # every decade equally likely
+    assert np.all(hyperparameter_search.sample_log_uniform(np.random.default_rng(0), 0.5, 0.5, 3) == 0.5)
+    with pytest.raises(ValueError, match="low"):
+        hyperparameter_search.sample_log_uniform(np.random.default_rng(0), 0.0, 1.0, 3)
+
+
+def test_hyperparameter_search_picks_the_best_validation_score(data_root):
+    res = hyperparameter_search.run(**_small("hyperparameter-search", data_root))
+    n = res.numbers
+    assert len(n["trials"]) == 5 and n["n_diverged"] == 0
+    assert n["n_val"] == math.ceil(0.2 * 300) and n["n_train"] == 300 - n["n_val"] and n["n_test"] == 100
+    for tr in n["trials"]:
+        assert 1e-3 <= tr["lr"] <= 1.0 and 1e-3 <= tr["l2"] <= 100.0
+        assert 0 <= tr["val_accuracy"] <= 1
+    scores = [tr["val_accuracy"] for tr in n["trials"]]
+    assert n["best"]["trial"] == int(np.argmax(scores))
+    assert n["best"]["val_accuracy"] == max(scores)
+    assert n["best"]["lr"] == n["trials"][n["best"]["trial"]]["lr"]
+    assert 0 <= n["test_accuracy"] <= 1
+
+
+def test_hyperparameter_search_test_set_does_not_influence_the_choice():
+    # a different test set changes only the final test number, never the trials or the choice
+    small = {"trials": 4, "epochs": 2, "hidden": (16,), "n_train": 300, "data": "digits"}
+    a = hyperparameter_search.run(**small, n_test=40).numbers
+    b = hyperparameter_search.run(**small, n_test=200).numbers
+    assert a["trials"] == b["trials"] and a["best"] == b["best"]
+    assert a["n_test"] == 40 and b["n_test"] == 200
+
+
+def test_hyperparameter_search_diverged_trials_are_recorded_not_chosen():
+    # lr = 1 and lambda up to 1e3 with m = 10: lr lambda/m > 2 makes the decay step overshoot
+    res = hyperparameter_search.run(trials=6, epochs=2, hidden=(16,), n_train=300, n_test=50, data="digits",
+                                    lr_range=(1.0, 1.0), l2_range=(1e-3, 1e3), batch_size=10)
+    n = res.numbers
+    failed = [tr for tr in n["trials"] if tr["val_accuracy"] is None]
+    assert n["n_diverged"] == len(failed) >= 1
+    assert all(tr["l2"] * 1.0 / 10 > 2 for tr in failed)
+    assert n["trials"][n["best"]["trial"]]["val_accuracy"] is not None
+
+
+def test_hyperparameter_search_all_diverged_is_a_param_error():
+    with pytest.raises(ParamError, match="lr_range"):
+        hyperparameter_search.run(trials=2, epochs=2, hidden=(16,), n_train=300, n_test=50, data="digits",
+                                  lr_range=(1.0, 1.0), l2_range=(1e3, 1e3), batch_size=10)

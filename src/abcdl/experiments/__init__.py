@@ -103,6 +103,7 @@ _REGISTRY: dict[str, str] = {
     "polynomial-overfit": "polynomial_overfit",
     "regularization": "regularization",
     "batch-norm": "batch_norm",
+    "hyperparameter-search": "hyperparameter_search",
 }
 
 

@@ -1,0 +1,225 @@
+"""Hyper-parameter search on a validation split (lecture: 하이퍼파라미터, 검증 데이터, L37).
+
+Hyper-parameters -- the learning rate, the regularization strength lambda,
+keep_prob, the layer sizes -- are not learned by gradient descent; they are
+chosen by trying values and comparing the trained networks.  The comparison
+must use *validation* data split off the training set, never the test set:
+a test score that guided the choice is no longer an honest estimate of the
+error on new data.
+
+The experiment draws ``trials`` random configurations, each coordinate
+log-uniform (random search, which covers the important axis better than a grid):
+
+    lr     = 10^u,  u ~ U(log10 lr_min, log10 lr_max)
+    lambda = 10^v,  v ~ U(log10 l2_min, log10 l2_max)      (L2: J = J0 + (lambda/2m) sum ||W||^2)
+
+and trains the same MLP with plain SGD for each on the training part of
+:func:`abcdl.data.train_val_split` of MNIST training images, scoring it on the
+validation part.  A run whose loss becomes NaN/Inf counts as a failed trial.
+The best configuration is the one with the highest validation accuracy; only
+then, once, its trained network is evaluated on the test images.  The figure
+shows the validation accuracy over the (lr, lambda) plane (log axes) and the
+validation curves of the trials.
+
+Run::
+
+    abcdl demo hyperparameter-search [--trials 50] [--epochs 10] [--lr-range 0.001,1] [--l2-range 0.001,100]
+    python -m abcdl.experiments.hyperparameter_search
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._base import Result, check_param, figure_style, fmt, main
+from ._training import check_data, load_subset
+
+NAME = "hyperparameter-search"
+SPEC = ("L37",)
+DESCRIPTION = "random search over learning rate and L2 lambda scored on a validation split; test used once"
+
+_TEXT = {
+    "en": {"plane": "validation accuracy of {n} random trials", "lr": "learning rate $\\alpha$",
+           "l2": "L2 strength $\\lambda$", "best": "best (val {v:.3f}, test {t:.3f})", "failed": "diverged",
+           "acc": "validation accuracy", "curves": "validation accuracy during training",
+           "epoch": "epoch", "top": "best {k} trials", "rest": "other trials"},
+    "ko": {"plane": "무작위 탐색 {n}회의 검증 정확도", "lr": "학습률 $\\alpha$",
+           "l2": "L2 정규화 세기 $\\lambda$", "best": "최적 (검증 {v:.3f}, 테스트 {t:.3f})", "failed": "발산",
+           "acc": "검증 정확도", "curves": "학습 중 검증 정확도",
+           "epoch": "에폭", "top": "상위 {k}개", "rest": "나머지"},
+}
+
+
+def sample_log_uniform(rng: np.random.Generator, low: float, high: float, size: int) -> np.ndarray:
+    """``size`` values 10^u with u ~ U(log10 low, log10 high): every decade equally likely."""
+    if not 0 < low <= high:
+        raise ValueError(f"need 0 < low <= high, got low={low}, high={high}")
+    return 10.0 ** rng.uniform(math.log10(low), math.log10(high), size)   # 10^U(log10 a, log10 b)
+
+
+def train_trial(train, val, n_features: int, hidden, lr: float, l2: float, epochs: int, batch_size: int,
+                seed: int) -> dict:
+    """Train one configuration; return its validation curve (None after a divergence) and model."""
+    from ..losses import SoftmaxCrossEntropyLoss
+    from ..models import mlp
+    from ..optim import SGD
+    from ..regularizers import L2
+    from ..train import fit
+
+    rng = np.random.default_rng(seed)
+    model = mlp(n_features, hidden, 10, rng=rng)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = fit(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=lr), train, epochs=epochs,
+                    batch_size=batch_size, validation=val, regularizer=L2(l2), verbose=0, rng=rng)
+    except FloatingPointError:                               # the loss became NaN/Inf: a failed trial
+        return {"val_accuracy": None, "val_loss": None, "curve": None, "model": None}
+    return {"val_accuracy": h.history["val_accuracy"][-1], "val_loss": h.history["val_loss"][-1],
+            "curve": h.history["val_accuracy"], "model": model}
+
+
+def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
+        epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
+        val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
+        seed: int = 0) -> Result:
+    """Random search over (learning rate, L2 lambda) scored on a validation split; the best, tested once.
+
+    Parameters
+    ----------
+    trials : int
+        Random configurations tried.
+    lr_range, l2_range : (low, high)
+        Ranges of the log-uniform draws of the SGD learning rate and of L2's lambda
+        (the lecture's scaling, m = batch size).
+    epochs, batch_size : int
+        Training of each trial.
+    hidden : tuple of int
+        Hidden layer widths of the MLP (ReLU, He initialisation).
+    n_train : int
+        Training images drawn; ``val_fraction`` of them are held out for validation.
+    val_fraction : float
+        Share of ``n_train`` used for validation (:func:`abcdl.data.train_val_split`).
+    n_test : int
+        Test images; used once, for the chosen configuration only.
+    data : "mnist" | "fashion-mnist" | "digits"
+    root : str
+        Folder holding ``mnist/`` (default: ``ABCDL_DATA``, then the user cache).
+    seed : int
+        Seeds independent streams for the data, the split, the draws and the training
+        (changing ``n_test`` changes nothing before the final test).
+
+    Returns
+    -------
+    Result with numbers ``trials`` (list of {"lr", "l2", "val_accuracy", "val_loss"}; None for a
+    diverged trial), ``best`` ({"trial", "lr", "l2", "val_accuracy", "val_loss"}), ``test_accuracy``
+    (the best trial's network on the test images, measured once), ``n_diverged``, ``n_train``,
+    ``n_val``, ``n_test``.
+    """
+    params = dict(locals())
+    check_data(data)
+    check_param(trials >= 1, "trials", f"must be >= 1, got {trials}")
+    for name, rng_ in (("lr_range", lr_range), ("l2_range", l2_range)):
+        check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1], name,
+                    f"need (low, high) with 0 < low <= high, got {rng_}")
+    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
+    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
+                f"need positive integer widths, got {hidden}")
+    check_param(0 < val_fraction < 1, "val_fraction", f"must be in (0, 1), got {val_fraction}")
+    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
+    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    from ..data import train_val_split
+    from ..losses import SoftmaxCrossEntropyLoss
+    from ..train import evaluate
+
+    data_ss, split_ss, draw_ss, train_ss = np.random.SeedSequence(seed).spawn(4)
+    ds = load_subset(data, root, n_train, n_test, np.random.default_rng(data_ss))
+    train, val = train_val_split(ds.x_train, ds.t_train, val_fraction, rng=np.random.default_rng(split_ss))
+    draw = np.random.default_rng(draw_ss)
+    lrs = sample_log_uniform(draw, lr_range[0], lr_range[1], trials)
+    l2s = sample_log_uniform(draw, l2_range[0], l2_range[1], trials)
+    seeds = np.random.default_rng(train_ss).integers(2**32, size=trials)
+    hidden = tuple(int(h) for h in hidden)
+
+    results, best, best_model = [], None, None
+    for i in range(trials):
+        r = train_trial(train, val, ds.n_features, hidden, float(lrs[i]), float(l2s[i]), epochs, batch_size,
+                        int(seeds[i]))
+        results.append({"lr": float(lrs[i]), "l2": float(l2s[i]), "val_accuracy": r["val_accuracy"],
+                        "val_loss": r["val_loss"], "curve": r["curve"]})
+        score = r["val_accuracy"]
+        if score is not None and (best is None or score > results[best]["val_accuracy"]):
+            best, best_model = i, r["model"]                # chosen on validation accuracy only
+    check_param(best is not None, "lr_range", f"every one of the {trials} trials diverged; lower the range")
+    # the test set, once, for the chosen configuration
+    test_loss, test_acc = evaluate(best_model, SoftmaxCrossEntropyLoss(), (ds.x_test, ds.t_test))
+    b = results[best]
+    numbers = {
+        "data": data, "n_train": len(train[0]), "n_val": len(val[0]), "n_test": len(ds.x_test),
+        "hidden": hidden, "epochs": epochs, "lr_range": lr_range, "l2_range": l2_range,
+        "trials": [{k: r[k] for k in ("lr", "l2", "val_accuracy", "val_loss")} for r in results],
+        "n_diverged": sum(r["val_accuracy"] is None for r in results),
+        "best": {"trial": best, "lr": b["lr"], "l2": b["l2"], "val_accuracy": b["val_accuracy"],
+                 "val_loss": b["val_loss"]},
+        "test_accuracy": test_acc, "test_loss": test_loss,
+    }
+    ok = sorted((r for r in results if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])
+    lo_lr, hi_lr, lo_l2, hi_l2 = (math.log10(v) for v in (*lr_range, *l2_range))
+    highlights = [f"{trials} random trials, lr ~ 10^U[{lo_lr:g}, {hi_lr:g}], "
+                  f"lambda ~ 10^U[{lo_l2:g}, {hi_l2:g}]; {len(train[0])} training / {len(val[0])} "
+                  f"validation {data} images, {epochs} epochs each"]
+    highlights += [f"val {r['val_accuracy']:.3f}  lr {fmt(r['lr'], 3):>8}  lambda {fmt(r['l2'], 3):>8}"
+                   for r in ok[:5]]
+    if numbers["n_diverged"]:
+        highlights.append(f"{numbers['n_diverged']} trial(s) diverged (loss NaN/Inf)")
+    highlights.append(f"best: trial {best}, lr {fmt(b['lr'], 3)}, lambda {fmt(b['l2'], 3)}, val accuracy "
+                      f"{b['val_accuracy']:.3f}; test accuracy (measured once, at the end) {test_acc:.3f} "
+                      f"on {len(ds.x_test)} images")
+
+    style = figure_style(lang)
+    t = style.labels(_TEXT)
+    with style.context():
+        fig = style.figure(figsize=(11.5, 4.4))
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
+        good = [r for r in results if r["val_accuracy"] is not None]
+        bad = [r for r in results if r["val_accuracy"] is None]
+        accs = [r["val_accuracy"] for r in good]
+        sc = ax1.scatter([r["lr"] for r in good], [r["l2"] for r in good], c=accs, cmap="viridis",
+                         vmin=min(accs), vmax=max(accs), s=45, edgecolors="k", linewidths=0.4)
+        if bad:
+            ax1.scatter([r["lr"] for r in bad], [r["l2"] for r in bad], marker="x", color="C3", s=40,
+                        label=t["failed"])
+        ax1.scatter([b["lr"]], [b["l2"]], marker="*", s=260, facecolors="none", edgecolors="C3",
+                    linewidths=1.5, label=t["best"].format(v=b["val_accuracy"], t=test_acc))
+        fig.colorbar(sc, ax=ax1, label=t["acc"])
+        fig.get_layout_engine().set(wspace=0.06)
+        ax1.set_xscale("log")
+        ax1.set_yscale("log")
+        ax1.set_xlim(lr_range[0] / 1.5, lr_range[1] * 1.5)
+        ax1.set_ylim(l2_range[0] / 1.5, l2_range[1] * 1.5)
+        ax1.set_xlabel(t["lr"])
+        ax1.set_ylabel(t["l2"])
+        ax1.set_title(t["plane"].format(n=trials))
+        ax1.legend(loc="lower left")
+        k = min(5, len(ok))
+        top = {id(r) for r in ok[:k]}
+        epochs_axis = np.arange(1, epochs + 1)
+        for r in results:
+            if r["curve"] is not None and id(r) not in top:
+                ax2.plot(epochs_axis, r["curve"], color="0.7", lw=0.8)
+        for j, r in enumerate(ok[:k]):
+            ax2.plot(epochs_axis, r["curve"], color=f"C{j}", lw=1.5,
+                     label=f"lr {fmt(r['lr'], 2)}, $\\lambda$ {fmt(r['l2'], 2)}")
+        ax2.plot([], [], color="0.7", lw=0.8, label=t["rest"])
+        ax2.set_xlabel(t["epoch"])
+        ax2.set_ylabel(t["acc"])
+        ax2.set_title(t["curves"])
+        ax2.set_ylim(0, 1)
+        ax2.legend(loc="lower right", title=t["top"].format(k=k))
+    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(NAME))
