@@ -276,4 +276,5 @@ def test_cli_train_help_lists_options_and_defaults(capsys):
                    "--batch-size", "--val-split", "--seed", "--out", "--force", "--data-root", "--subset",
                    "--verbose"):
         assert option in text, option
-    assert "(default: mnist)" in text and "(default: 0)" in text
+    flat = " ".join(text.split())                                         # undo argparse's line wrapping
+    assert "(default: mnist)" in flat and "(default: 0)" in flat and "(default: 15)" in flat

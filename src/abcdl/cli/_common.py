@@ -8,6 +8,7 @@ input a model expects, and atomic JSON writes.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -40,6 +41,17 @@ DATASETS = {
     "fashion-mnist": Dataset("fashion-mnist", "Fashion-MNIST", FASHION_CLASSES, (28, 28)),
     "digits": Dataset("digits", "8x8 digits (scikit-learn)", DIGITS, (8, 8)),
 }
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Adds "(default: X)" to an option's help, unless the help already says it or there is none to show."""
+
+    def _get_help_string(self, action) -> str:
+        text = action.help or ""
+        if ("default" in text or not action.option_strings or action.nargs == 0
+                or any(action.default is v for v in (None, False, argparse.SUPPRESS))):
+            return text
+        return text + " (default: %(default)s)"
 
 
 def one_line_errors(parser) -> None:

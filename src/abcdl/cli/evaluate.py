@@ -18,6 +18,7 @@ import numpy as np
 from . import CLIError
 from ._common import (
     DATASETS,
+    HelpFormatter,
     guess_dataset,
     input_spec,
     load_dataset,
@@ -33,6 +34,7 @@ from ._common import (
 def register(sub) -> None:
     p = sub.add_parser(
         "evaluate",
+        formatter_class=HelpFormatter,
         help="test loss and accuracy of a saved model",
         description="Load a model saved by `abcdl train` (or model.save) and print its loss and accuracy "
                     "on the test set, with the accuracy of each class.",

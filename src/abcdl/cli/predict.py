@@ -36,6 +36,7 @@ import numpy as np
 from . import CLIError
 from ._common import (
     DATASETS,
+    HelpFormatter,
     guess_dataset,
     input_spec,
     load_model,
@@ -53,6 +54,7 @@ BAR = 20   # width of the probability bar
 def register(sub) -> None:
     p = sub.add_parser(
         "predict",
+        formatter_class=HelpFormatter,
         help="class probabilities of images (PNG/JPEG) or .npy arrays, most likely first (L35)",
         description="Load a model saved by `abcdl train` and print, for each image, the softmax probability "
                     "of every class, most likely first. Images are converted to grey, inverted when "
@@ -75,7 +77,7 @@ def register(sub) -> None:
                    help="invert grey levels of images: auto inverts when the mean brightness is above 0.5")
     p.add_argument("--center", action=argparse.BooleanOptionalAction, default=True,
                    help="for MNIST digit models: fit the ink in 20x20 and centre it by mass, as MNIST "
-                        "was made (images already 28x28 are used as they are)")
+                        "was made; on by default (images already 28x28 are used as they are)")
     p.set_defaults(func=run)
 
 
@@ -153,17 +155,15 @@ def load_image(path: Path, hw: tuple[int, int], invert: str = "auto", center: bo
             im = ImageOps.exif_transpose(im)
             im.load()
             size = im.size
+            img = np.asarray(im.convert("L"), dtype=np.float32) / 255         # grey levels in [0, 1]
             if "A" in im.getbands() or "transparency" in im.info:
-                rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255
-                grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-                alpha = rgba[..., 3]
-                # transparent background: put the strokes on the background that contrasts with them
-                opaque = alpha > 0.5
-                bg = 1.0 if opaque.any() and grey[opaque].mean() < 0.5 else 0.0
-                img = alpha * grey + (1 - alpha) * bg
-                notes.append(f"transparent background shown as {'white' if bg else 'black'}")
-            else:
-                img = np.asarray(im.convert("L"), dtype=np.float32) / 255     # grey levels in [0, 1]
+                alpha = np.asarray(im.convert("RGBA"), dtype=np.float32)[..., 3] / 255
+                if alpha.min() < 1:
+                    # transparent background: put the strokes on the background that contrasts with them
+                    opaque = alpha > 0.5
+                    bg = 1.0 if opaque.any() and img[opaque].mean() < 0.5 else 0.0
+                    img = alpha * img + (1 - alpha) * bg
+                    notes.append(f"transparent background shown as {'white' if bg else 'black'}")
     except FileNotFoundError:
         raise CLIError(f"{path}: file not found") from None
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:

@@ -1,0 +1,155 @@
+"""Benchmark of the main job: default `abcdl train` on MNIST and on Fashion-MNIST (issue 4, L35-L37).
+
+Each run is a separate `python -m abcdl train` process with the default
+settings (only --dataset, --out and --verbose change), exactly what a learner
+types.  The accuracy, the training wall time and the process's peak resident
+memory come from the run's own metrics.json; the script prints them and writes
+them into the "abcdl train" section of bench/RESULTS.md (other sections of that
+file are kept as they are).
+
+    ABCDL_DATA=../shared/data python bench/bench_train.py              # both datasets, updates RESULTS.md
+    ABCDL_DATA=../shared/data python bench/bench_train.py --only mnist --no-write
+
+Targets: MNIST test accuracy >= 98.0%, Fashion-MNIST >= 88.5% (scikit-learn's
+published MLP baselines are about 87-88%).  This is a benchmark, not a test:
+nothing in the test suite times anything.  Wall times depend on what else the
+machine runs; the load average before and after each run is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+TARGETS = {"mnist": 0.980, "fashion-mnist": 0.885}
+SECTION = "## `abcdl train` (bench/bench_train.py)"
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 0
+
+
+def loadavg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def run_one(dataset: str, out: Path, extra: list[str]) -> dict:
+    """One `abcdl train` process; returns its metrics.json plus the process's own wall time."""
+    cmd = [sys.executable, "-m", "abcdl", "train", "--dataset", dataset, "--out", str(out), "--verbose", "2",
+           *extra]
+    print("$", " ".join(["abcdl", *cmd[3:]]), flush=True)
+    load_before = loadavg()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t0
+    print(proc.stdout, end="", flush=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"abcdl train --dataset {dataset} failed with exit status {proc.returncode}")
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics["bench"] = {"process_wall_s": round(wall, 1), "load_before": load_before, "load_after": loadavg(),
+                        "stdout": proc.stdout}
+    return metrics
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| dataset | model | epochs | test accuracy | target | training wall time | whole command | "
+            "peak memory | load avg before / after |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for dataset, m in results.items():
+        acc = m["test"]["accuracy"]
+        ok = "ok" if acc >= TARGETS[dataset] else "MISSED"
+        b = m["bench"]
+        target = TARGETS[dataset]
+        rows.append(f"| {m['dataset']['title']} | {m['config']['description']} | {m['epochs_completed']} | "
+                    f"**{acc:.2%}** ({m['test']['correct']:,}/{m['test']['n']:,}) | >= {target:.1%} {ok} | "
+                    f"{m['wall_time_s']['train']:.1f} s | {b['process_wall_s']:.1f} s | "
+                    f"{m['peak_memory_mb']:.0f} MiB | {b['load_before']} / {b['load_after']} |")
+    return "\n".join(rows)
+
+
+def section(results: dict[str, dict]) -> str:
+    any_m = next(iter(results.values()))
+    machine = any_m["machine"]
+    date = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    cfg = any_m["config"]
+    default = (f"{cfg['description']}, {cfg['optimizer']} lr {cfg['lr']:g} with {cfg['schedule']} schedule, "
+               f"batch {cfg['batch_size']}, {cfg['epochs']} epochs, {cfg['val_split']:.0%} validation split, "
+               f"seed {cfg['seed']}, {cfg['dtype']}")
+    lines = [
+        SECTION, "",
+        f"Measured {date} on {cpu_model()}, {cores()} cores, Python {machine['python']}, "
+        f"NumPy {machine['numpy']}, abcdl {any_m['abcdl_version']}. The default run: {default}.", "",
+        table(results), "",
+        "Test accuracy is measured once, after training, on the 10,000 test images; the validation split "
+        "(from the training set) is what the per-epoch lines show. \"Training wall time\" is `fit` alone; "
+        "\"whole command\" adds start-up, loading the data, testing and writing the run folder. "
+        "Peak memory is the process's maximum resident set size.", "",
+        "Wall times are pessimistic when the load average is above the number of cores: the machine was "
+        "shared with other jobs (other helpers' tests and benchmarks) during these runs.", "",
+        "Per-epoch output of the MNIST run:", "", "```",
+    ]
+    first = results.get("mnist", any_m)["bench"]["stdout"].rstrip().splitlines()
+    lines += first + ["```", ""]
+    return "\n".join(lines)
+
+
+def write_results(text: str) -> None:
+    """Replace (or append) this benchmark's section of RESULTS.md, keeping every other section."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nOne section per benchmark.\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    new = pattern.sub(lambda _: text + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + text
+    fd, tmp = tempfile.mkstemp(dir=RESULTS.parent, prefix=".RESULTS.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(new)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, RESULTS)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", choices=list(TARGETS), help="run one dataset only")
+    ap.add_argument("--runs", default=None, help="folder for the run folders (default: a temporary folder)")
+    ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    ap.add_argument("extra", nargs="*", help="extra `abcdl train` options after --, e.g. -- --epochs 5")
+    args = ap.parse_args()
+    datasets = [args.only] if args.only else list(TARGETS)
+    base = Path(args.runs) if args.runs else Path(tempfile.mkdtemp(prefix="abcdl-bench-train-"))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    results = {ds: run_one(ds, base / f"{ds}-{stamp}", args.extra) for ds in datasets}
+    print(table(results))
+    if not args.no_write and not args.extra:
+        write_results(section(results))
+        print(f"updated {RESULTS}")
+    missed = [ds for ds, m in results.items() if m["test"]["accuracy"] < TARGETS[ds]]
+    if missed:
+        raise SystemExit(f"below target: {', '.join(missed)}")
+
+
+if __name__ == "__main__":
+    main()
