@@ -19,6 +19,7 @@ from abcdl import experiments
 from abcdl.experiments import (
     _training,
     batch_norm,
+    conv,
     exploding_gradients,
     hyperparameter_search,
     regularization,
@@ -34,6 +35,7 @@ SMALL = {
     "batch-norm": {"inits": ("xavier", "he"), "depth": 2, "width": 16, "iterations": 30, "eval_every": 10,
                    "seeds": 2, "n_train": 300, "n_test": 100, "target": 0.3},
     "hyperparameter-search": {"trials": 5, "epochs": 2, "hidden": (16,), "n_train": 300, "n_test": 100},
+    "conv": {"filters": 6, "epochs": 1, "n_train": 200, "n_test": 50},
 }
 
 
@@ -107,6 +109,10 @@ def test_experiments_training_small_run_renders(name, lang, data_root):
     ("batch-norm", {"data": "cifar"}),
     ("hyperparameter-search", {"lr_range": (1.0, 0.1)}),
     ("hyperparameter-search", {"val_fraction": 1.0}),
+    ("conv", {"init": "orthogonal"}),
+    ("conv", {"init": "-0.1"}),
+    ("conv", {"digit_index": 5000}),
+    ("conv", {"kernel_size": 9, "data": "digits"}),
 ])
 def test_experiments_training_bad_params_are_param_errors(name, bad):
     with pytest.raises(ParamError, match=next(iter(bad))):
@@ -337,3 +343,41 @@ def test_hyperparameter_search_all_diverged_is_a_param_error():
     with pytest.raises(ParamError, match="lr_range"):
         hyperparameter_search.run(trials=2, epochs=2, hidden=(16,), n_train=300, n_test=50, data="digits",
                                   lr_range=(1.0, 1.0), l2_range=(1e3, 1e3), batch_size=10)
+
+
+# ----------------------------------------------------------------------------- L38 conv
+
+def test_conv_neighbour_correlation_of_noise_blobs_and_checkerboards():
+    noise = np.random.default_rng(0).standard_normal((2000, 1, 5, 5))
+    # centring makes distinct entries of white noise correlate by -1/(n-1) = -1/24, not 0
+    assert abs(conv.neighbour_correlation(noise) + 1 / 24) < 0.015
+    u = np.arange(5) - 2.0
+    blob = np.exp(-(u[:, None] ** 2 + u[None, :] ** 2) / 4.0)[None, None]   # smooth: neighbours alike
+    assert conv.neighbour_correlation(blob) > 0.5
+    checker = np.where((u[:, None] + u[None, :]) % 2 == 0, 1.0, -1.0)[None, None]
+    assert conv.neighbour_correlation(checker) < -0.9                       # neighbours opposite
+
+
+def test_conv_init_parsing():
+    assert conv._parse_init("he") == "he"
+    assert conv._parse_init("0.01") == 0.01
+    with pytest.raises(ParamError, match="init"):
+        conv._parse_init("0")
+
+
+def test_conv_filters_become_smooth_and_maps_have_the_conv_shape(data_root):
+    res = conv.run(filters=8, epochs=2, n_train=1000, n_test=100, root=str(data_root))
+    n = res.numbers
+    assert n["filter_shape"] == [8, 1, 5, 5]
+    assert n["feature_map_shape"] == [8, 24, 24]                 # 28 - 5 + 1
+    assert n["neighbour_correlation_after"] > n["neighbour_correlation_before"] + 0.15
+    assert n["filter_relative_change"] > 0.5                      # from N(0, 0.01^2): mostly learned
+    assert n["test_accuracy"] > n["test_accuracy_before"] + 0.2
+    assert 0 < n["active_fraction"] < 1
+    assert 0 <= n["digit_label"] <= 9 and 0 <= n["digit_prediction"] <= 9
+
+
+def test_conv_digits_with_a_small_kernel():
+    res = conv.run(data="digits", kernel_size=3, filters=4, epochs=1, n_train=200, n_test=50)
+    assert res.numbers["filter_shape"] == [4, 1, 3, 3]
+    assert res.numbers["feature_map_shape"] == [4, 6, 6]          # 8 - 3 + 1

@@ -104,6 +104,7 @@ _REGISTRY: dict[str, str] = {
     "regularization": "regularization",
     "batch-norm": "batch_norm",
     "hyperparameter-search": "hyperparameter_search",
+    "conv": "conv",
 }
 
 
