@@ -67,8 +67,10 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()
 
 
-def load_dataset(name: str, flatten: bool, root=None, download: bool = True):
+def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say=None):
     """``(x_train, t_train), (x_test, t_test)`` of dataset ``name``, float32 in [0, 1].
+
+    ``say(text)``, when given, is told before a download starts (the first run on a new machine).
 
     Raises
     ------
@@ -84,6 +86,18 @@ def load_dataset(name: str, flatten: bool, root=None, download: bool = True):
         if name == "digits":
             return load_digits(normalize=True, flatten=flatten, dtype=np.float32)
         loader = load_mnist if name == "mnist" else load_fashion_mnist
+        if say is not None and download:
+            from ..data import dataset_files
+
+            try:
+                dataset_files(name, root, download=False)
+            except DataError:
+                from ..data import cache_dir
+
+                target = Path(root).expanduser() / name if root is not None else cache_dir() / name
+                size = {"mnist": 12, "fashion-mnist": 30}[name]            # MB of .gz files
+                say(f"{DATASETS[name].title} is not on this machine yet: downloading it (about {size} MB) "
+                    f"into {target}")
         return loader(normalize=True, flatten=flatten, root=root, dtype=np.float32, download=download)
     except DataError as exc:
         raise CLIError(squash(exc)) from exc

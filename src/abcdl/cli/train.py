@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -197,8 +198,9 @@ def register(sub) -> None:
                    help="run folder (default: runs/<dataset>-<model>-<date>-<time>); must be new or empty")
     g.add_argument("--force", action="store_true",
                    help="write into a non-empty --out folder, replacing the files of a previous run")
-    g.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
-                   help="0: only the result; 1: a progress bar per epoch; 2: one line per epoch, no bar")
+    g.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+                   help="0: only the result; 1: a progress bar per epoch; 2: one line per epoch, no bar "
+                        "(default: 1 on a terminal, 2 when the output goes to a file or a pipe)")
     p.set_defaults(func=run)
 
 
@@ -365,6 +367,8 @@ def run(args) -> int:
     from ..train import TrainingDiverged, fit
     from ..train import predict as predict_logits
 
+    if args.verbose is None:                        # progress bars only where they can redraw in place
+        args.verbose = 1 if sys.stderr.isatty() else 2
     t_start = time.perf_counter()
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     ds = DATASETS[args.dataset]
@@ -373,7 +377,7 @@ def run(args) -> int:
     folder = _run_folder(args.out, args.force, args.dataset, args.model)
 
     (x_all, t_all), (x_test, t_test) = load_dataset(args.dataset, flatten=flat, root=args.data_root,
-                                                    download=args.download)
+                                                    download=args.download, say=lambda text: _say(args, text))
     if args.subset is not None:
         x_all, t_all = x_all[:args.subset], t_all[:args.subset]
     from ..data import train_val_split
