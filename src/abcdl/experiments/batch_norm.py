@@ -171,7 +171,7 @@ def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, wi
             return f"[{its}] iterations (not every seed reached it in {iterations})"
         return f"[{its}] iterations, mean {r['mean_iterations']:.0f} ({r['mean_seconds']:.2f} s of training)"
     highlights = [f"{depth} hidden ReLU layers x {width}, SGD lr {lr:g}, {len(ds.x_train)} {data} images, "
-                  f"{seeds} seeds; iterations until test accuracy >= {target:g}:"]
+                  f"{seeds} seed{'s' if seeds != 1 else ''}; iterations until test accuracy >= {target:g}:"]
     for init in inits:
         r = results[init]
         sp = r["speedup_iterations"]
