@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
+from threadpoolctl import threadpool_limits
 
 from abcdl import experiments
 from abcdl.experiments import (
@@ -37,6 +38,14 @@ SMALL = {
     "hyperparameter-search": {"trials": 5, "epochs": 2, "hidden": (16,), "n_train": 300, "n_test": 100},
     "conv": {"filters": 6, "epochs": 1, "n_train": 200, "n_test": 50},
 }
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Small GEMMs: one BLAS thread.  On a busy 2-core machine OpenBLAS's second thread
+    spins against other processes and makes these tests ~10x slower."""
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def _small(name: str, data_root) -> dict:
