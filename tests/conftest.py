@@ -7,8 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import abcdl
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """One BLAS thread: test arrays are small, and OpenBLAS's worker threads stall badly
+    when the machine is shared (a 100x100 product 60x slower), which makes run times erratic."""
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(autouse=True)
