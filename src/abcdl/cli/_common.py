@@ -67,8 +67,10 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()
 
 
-def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say=None):
-    """``(x_train, t_train), (x_test, t_test)`` of dataset ``name``, float32 in [0, 1].
+def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say=None,
+                 normalize: bool = True):
+    """``(x_train, t_train), (x_test, t_test)`` of dataset ``name``: float32 in [0, 1], or raw uint8
+    pixels with ``normalize=False`` (see :func:`to_unit`).
 
     ``say(text)``, when given, is told before a download starts (the first run on a new machine).
 
@@ -84,7 +86,7 @@ def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say
         raise CLIError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     try:
         if name == "digits":
-            return load_digits(normalize=True, flatten=flatten, dtype=np.float32)
+            return load_digits(normalize=normalize, flatten=flatten, dtype=np.float32)
         loader = load_mnist if name == "mnist" else load_fashion_mnist
         if say is not None and download:
             from ..data import dataset_files
@@ -98,11 +100,19 @@ def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say
                 size = {"mnist": 12, "fashion-mnist": 30}[name]            # MB of .gz files
                 say(f"{DATASETS[name].title} is not on this machine yet: downloading it (about {size} MB) "
                     f"into {target}")
-        return loader(normalize=True, flatten=flatten, root=root, dtype=np.float32, download=download)
+        return loader(normalize=normalize, flatten=flatten, root=root, dtype=np.float32, download=download)
     except DataError as exc:
         raise CLIError(squash(exc)) from exc
     except OSError as exc:
         raise CLIError(f"cannot read the {DATASETS[name].title} files: {exc}") from exc
+
+
+def to_unit(x: np.ndarray, dataset: str) -> np.ndarray:
+    """Raw pixels (uint8) of ``dataset`` as float32 in [0, 1]: x / 255 (x / 16 for the 8x8 digits),
+    exactly as the loaders' ``normalize=True`` computes it."""
+    out = x.astype(np.float32)
+    out /= 16 if dataset == "digits" else 255          # pixel / max
+    return out
 
 
 def load_model(path):
