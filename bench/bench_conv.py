@@ -2,14 +2,15 @@
 
 The book's SimpleConvNet (conv 30x5x5 - ReLU - maxpool 2 - affine 100 - ReLU -
 affine 10), He init, softmax cross-entropy, Adam lr 1e-3, batch 100, MNIST,
-float32, 2 threads.  Both models start from the *same* weights.
+float32, 2 threads (``--threads``).  Both models start from the *same* weights.
 
-Speed: both libraries train in this process, alternately, ``--steps`` steps per
-round and ``--rounds`` rounds (who goes first alternates), on the same random
-mini-batches, so machine noise hits both alike.  The median seconds per step
-times 600 steps (60,000 / 100) is reported as s/epoch, with the ratio
-abcdl/PyTorch; the best round of each is shown too (the least disturbed by other
-load on a shared machine).  Only ratios measured in one run count.  abcdl's
+Speed: both libraries train in this process on the same random mini-batches,
+taking turns every step (``--interleave step``, who goes first alternates) or
+every block of ``--steps`` steps (``--interleave round``), so that the load of a
+shared machine hits both alike; ``--rounds`` blocks are timed after a warm-up.
+The median step time times 600 steps (60,000 / 100) is reported as s/epoch,
+with the ratio abcdl/PyTorch and the median of the per-step paired ratios.
+Only ratios measured in one run count.  abcdl's
 step is what ``abcdl.train.fit`` does per batch (forward, loss, backward with
 ``input_grad=False``, Adam); PyTorch's is the usual loop (its autograd skips the
 input gradient too).
@@ -25,7 +26,7 @@ yardstick for both.  For abcdl the exact peak of NumPy's own allocations
 Run from the project root:
 
     ABCDL_DATA=../shared/data python bench/bench_conv.py
-    ABCDL_DATA=../shared/data python bench/bench_conv.py --steps 100 --rounds 6 --json out.json
+    ABCDL_DATA=../shared/data python bench/bench_conv.py --steps 100 --rounds 4 --json out.json
 
 This is a benchmark, not a test: nothing in the test suite times anything.
 """
@@ -41,9 +42,20 @@ import subprocess
 import sys
 import time
 
-THREADS = 2
+
+def _threads_arg(argv: list[str], default: int = 2) -> int:
+    """``--threads N`` read before NumPy is imported (BLAS reads its thread count at load time)."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+    return default
+
+
+THREADS = _threads_arg(sys.argv)
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, str(THREADS))
+    os.environ[_var] = str(THREADS)
 
 import numpy as np  # noqa: E402
 
@@ -175,8 +187,8 @@ def memory(steps: int, seed: int) -> dict:
     out = {}
     for lib, env in (("abcdl", {}), ("torch", {}), ("abcdl", {"BENCH_TRACEMALLOC": "1"})):
         r = subprocess.run([sys.executable, __file__, "--child", lib, "--memory-steps", str(steps),
-                            "--seed", str(seed)], capture_output=True, text=True, check=True,
-                           env={**os.environ, **env})
+                            "--seed", str(seed), "--threads", str(THREADS)],
+                           capture_output=True, text=True, check=True, env={**os.environ, **env})
         res = json.loads(r.stdout.strip().splitlines()[-1])
         if env:
             out["abcdl"]["tracemalloc_peak_mb"] = res["tracemalloc_peak_mb"]
@@ -187,11 +199,14 @@ def memory(steps: int, seed: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--steps", type=int, default=50, help="timed steps per library per round")
-    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--steps", type=int, default=50, help="timed steps per library per block")
+    ap.add_argument("--rounds", type=int, default=6, help="blocks")
+    ap.add_argument("--interleave", choices=("step", "round"), default="step",
+                    help="alternate the libraries every step (default) or every block")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--memory-steps", type=int, default=30)
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--threads", type=int, default=2, help="threads for NumPy's BLAS and for PyTorch")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--child", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
@@ -216,32 +231,38 @@ def main() -> None:
     batches = batch_indices(len(x), args.warmup + args.rounds * args.steps, args.seed + 1)
     for r in (abc, tor):
         run_steps(r, x, t, batches[:args.warmup])
-    per_step = {"abcdl": [], "torch": []}
+    timed = batches[args.warmup:]
+    per_step = {"abcdl": [], "torch": []}        # seconds of each timed step (step mode) or round mean
     for k in range(args.rounds):
-        chunk = batches[args.warmup + k * args.steps: args.warmup + (k + 1) * args.steps]
-        for r in (abc, tor) if k % 2 == 0 else (tor, abc):      # alternate who goes first
-            per_step[r.name].append(run_steps(r, x, t, chunk) / args.steps)
-        print(f"round {k + 1}: " + "  ".join(f"{n} {v[-1] * 1e3:.2f} ms/step" for n, v in per_step.items()),
-              flush=True)
+        chunk = timed[k * args.steps:(k + 1) * args.steps]
+        if args.interleave == "round":
+            for r in (abc, tor) if k % 2 == 0 else (tor, abc):      # alternate who goes first
+                per_step[r.name].append(run_steps(r, x, t, chunk) / args.steps)
+            block = {n: v[-1] for n, v in per_step.items()}
+        else:
+            for i, idx in enumerate(chunk):
+                for r in (abc, tor) if i % 2 == 0 else (tor, abc):
+                    per_step[r.name].append(run_steps(r, x, t, idx[None]))
+            block = {n: statistics.median(v[-args.steps:]) for n, v in per_step.items()}
+        print(f"block {k + 1}: " + "  ".join(f"{n} {v * 1e3:.2f} ms/step" for n, v in block.items())
+              + f"  ratio {block['abcdl'] / block['torch']:.2f}", flush=True)
     med = {n: statistics.median(v) for n, v in per_step.items()}
-    best = {n: min(v) for n, v in per_step.items()}
     ratio = med["abcdl"] / med["torch"]
-    ratio_best = best["abcdl"] / best["torch"]
+    paired = statistics.median(a / b for a, b in zip(per_step["abcdl"], per_step["torch"], strict=True))
     results = {
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "torch": torch.__version__, "cpus": os.cpu_count(), "threads": THREADS,
-                    "blas": [i.get("internal_api") for i in threadpoolctl.threadpool_info()]},
-        "steps_per_round": args.steps, "rounds": args.rounds,
+                    "blas": [i.get("internal_api") for i in threadpoolctl.threadpool_info()],
+                    "loadavg_after": os.getloadavg()},
+        "interleave": args.interleave, "timed_steps": args.rounds * args.steps,
         "ms_per_step": {n: v * 1e3 for n, v in med.items()},
         "s_per_epoch": {n: v * STEPS_PER_EPOCH for n, v in med.items()},
         "ratio_abcdl_over_torch": ratio,
-        "best_ms_per_step": {n: v * 1e3 for n, v in best.items()},
-        "ratio_of_best_rounds": ratio_best,
+        "median_paired_ratio": paired,
     }
-    print(f"s/epoch (600 steps, median round): abcdl {results['s_per_epoch']['abcdl']:.2f}  "
-          f"torch {results['s_per_epoch']['torch']:.2f}  ratio {ratio:.2f}")
-    print(f"s/epoch (600 steps, best round):   abcdl {best['abcdl'] * STEPS_PER_EPOCH:.2f}  "
-          f"torch {best['torch'] * STEPS_PER_EPOCH:.2f}  ratio {ratio_best:.2f}  (least disturbed by noise)")
+    print(f"s/epoch (600 x median step): abcdl {results['s_per_epoch']['abcdl']:.2f}  "
+          f"torch {results['s_per_epoch']['torch']:.2f}  ratio {ratio:.2f}  "
+          f"(median of paired ratios {paired:.2f}; load average now {os.getloadavg()[0]:.2f})")
     if not args.no_memory:
         mem = memory(args.memory_steps, args.seed)
         results["memory"] = mem
