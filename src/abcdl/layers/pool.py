@@ -45,7 +45,8 @@ class _Pool2d(Module):
         if dout.shape != out_shape:
             raise ValueError(f"{self._where()}: backward expected a gradient of shape {out_shape}, "
                              f"got {dout.shape}")
-        return dout.transpose(1, 0, 2, 3)                                 # channel-major view
+        # Channel-major like every array below: mixing memory layouts in one ufunc is slow.
+        return np.ascontiguousarray(dout.transpose(1, 0, 2, 3))           # (C, m, OH, OW)
 
     def _overlap(self) -> bool:
         return self.stride[0] < self.kernel_size[0] or self.stride[1] < self.kernel_size[1]
