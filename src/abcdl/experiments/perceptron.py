@@ -228,7 +228,7 @@ def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int =
     style = figure_style(lang)
     t = style.labels(_TEXT)
     with style.context():
-        fig = style.figure(figsize=(14, 4.8))
+        fig = style.figure(figsize=(14, 5.6))
         ax1, ax2, ax3 = fig.subplots(1, 3)
         _draw_slide(ax1, lecture, t)
         _draw_pla(ax2, X, y, pla, t)
@@ -251,8 +251,9 @@ def _draw_slide(ax, lecture, t) -> None:
     for i, w in enumerate(ws):
         _line(ax, w, xlim, color=f"C{i + 1}" if i else "0.4", lw=1.6, ls="--" if i == 0 else "-",
               label=f"$w_{i}$: " + t["w"].format(w=", ".join(f"{v:g}" for v in w)))
-    ax.annotate("(2, 2), $y=+1$", (2, 2), xytext=(8, -12), textcoords="offset points", fontsize=8)
-    ax.annotate("(4, 0), $y=-1$", (4, 0), xytext=(6, 6), textcoords="offset points", fontsize=8)
+    ax.annotate("(2, 2), $y=+1$", (2, 2), xytext=(-8, 4), textcoords="offset points", ha="right",
+                fontsize=8)                                    # left, under w_2: clear of the lines
+    ax.annotate("(4, 0), $y=-1$", (4, 0), xytext=(8, -14), textcoords="offset points", fontsize=8)
     ax.set_xlim(*xlim)
     ax.set_ylim(-1.0, 6.0)
     ax.set_xlabel(t["x1"])
@@ -277,15 +278,35 @@ def _draw_pla(ax, X, y, pla, t) -> None:
         picked = np.array([u.index for u in pla.updates_])
         ax.scatter(*X[picked].T, s=110, facecolors="none", edgecolors="k", lw=0.8, label=t["picked"],
                    zorder=4)
-        for i, idx in enumerate(picked[:30]):
-            ax.annotate(str(i + 1), X[idx], xytext=(5, -9), textcoords="offset points", fontsize=6)
+        _label_updates(ax, X, picked)
     ax.set_xlim(*lim)
     ax.set_ylim(*lim)
     ax.set_aspect("equal")
     ax.set_xlabel(t["x1"])
     ax.set_ylabel(t["x2"])
     ax.set_title(t["title_pla"].format(m=len(y), k=k))
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7)  # below: no point hidden
+
+
+def _label_updates(ax, X, picked, max_updates: int = 30) -> None:
+    """One label per picked point listing the updates that picked it ("5,13"), beside its ring.
+
+    Only the first ``max_updates`` updates are numbered; the text is pushed outward (away
+    from the panel's centre) so it stays inside the panel and off the ring, and has a
+    white outline so lines under it do not hide it.
+    """
+    from matplotlib import patheffects
+
+    steps: dict[int, list[int]] = {}
+    for i, idx in enumerate(picked[:max_updates]):
+        steps.setdefault(int(idx), []).append(i + 1)           # update numbers are 1-based
+    outline = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for idx, nums in steps.items():
+        x1, x2 = (float(v) for v in X[idx])
+        right = x1 < 0.55                                      # near the right edge: write to the left
+        ax.annotate(",".join(map(str, nums)), (x1, x2), xytext=(7 if right else -7, 5 if x2 < 0.85 else -7),
+                    textcoords="offset points", ha="left" if right else "right",
+                    va="bottom" if x2 < 0.85 else "top", fontsize=7, zorder=5, path_effects=outline)
 
 
 def _draw_svm(ax, X, y, X_test, y_test, pla, svm, p_margin, s_margin, numbers, t) -> None:
@@ -309,7 +330,10 @@ def _draw_svm(ax, X, y, X_test, y_test, pla, svm, p_margin, s_margin, numbers, t
     ax.set_xlabel(t["x1"])
     ax.set_ylabel(t["x2"])
     ax.set_title(t["title_svm"])
-    ax.legend(loc="lower left", fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    order = [0, 1, 5, 2, 3, 4]                      # columns: markers | lines (legend fills column by column)
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper center",
+              bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)             # below: no point hidden
 
 
 if __name__ == "__main__":
