@@ -40,12 +40,14 @@ _TEXT = {
            "pc1": "PC 1 ({v:.1%} of variance)", "pc2": "PC 2 ({v:.1%} of variance)",
            "shells": "two classes in 3-D", "single": "one coordinate: $p_1$ (accuracy {a:.1%})",
            "p": "the feature $p = \\sqrt{{p_1^2+p_2^2+p_3^2}}$ (accuracy {a:.1%})",
-           "class": "class {c}", "count": "count", "threshold": "best threshold"},
+           "class": "class {c}", "count": "count", "threshold": "best threshold",
+           "digit": "digit", "label": "class"},
     "ko": {"pca": "{data}: 이미지 {n}개를 주성분 2개로 투영 (PCA)",
            "pc1": "주성분 1 (분산의 {v:.1%})", "pc2": "주성분 2 (분산의 {v:.1%})",
            "shells": "3차원의 두 클래스", "single": "좌표 하나: $p_1$ (정확도 {a:.1%})",
            "p": "가장 중요 특성 $p = \\sqrt{{p_1^2+p_2^2+p_3^2}}$ (정확도 {a:.1%})",
-           "class": "클래스 {c}", "count": "개수", "threshold": "최적 경계값"},
+           "class": "클래스 {c}", "count": "개수", "threshold": "최적 경계값",
+           "digit": "숫자", "label": "클래스"},
 }
 
 _DATASETS = ("mnist", "fashion-mnist", "digits")
@@ -168,10 +170,11 @@ def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: s
         ax = fig.add_subplot(gs[:, 0])
         for c in classes:
             sel = t == c
-            ax.scatter(z[sel, 0], z[sel, 1], s=4, color=f"C{int(c) % 10}", linewidths=0)
-            ax.annotate(str(int(c)), class_means[int(c)], fontsize=13, ha="center", va="center",
-                        color=f"C{int(c) % 10}",
-                        bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "alpha": 0.8})
+            ax.scatter(z[sel, 0], z[sel, 1], s=4, color=f"C{int(c) % 10}", linewidths=0, label=str(int(c)))
+        _label_means(ax, fig, class_means)
+        ax.legend(title=tt["digit" if data in ("mnist", "digits") else "label"], loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=3.5, handletextpad=0.1,
+                  fontsize=9, title_fontsize=9)                # beside the scatter: hides no point
         ax.set_xlabel(tt["pc1"].format(v=ratio[0]))
         ax.set_ylabel(tt["pc2"].format(v=ratio[1]))
         ax.set_title(tt["pca"].format(data=data.upper() if data == "mnist" else data, n=len(idx)))
@@ -192,10 +195,61 @@ def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: s
                 axh.hist(feat[y == c], bins=bins, alpha=0.55, color=f"C{c}", label=tt["class"].format(c=c))
             if key == "p":
                 axh.axvline(cut_p, color="k", ls="--", lw=1, label=tt["threshold"])
+            axh.set_ylim(0, 1.3 * axh.get_ylim()[1])                # headroom: the legend hides no bar
             axh.set_title(tt[key].format(a=acc), fontsize=9)
             axh.set_ylabel(tt["count"])
             axh.legend()
     return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+
+
+def _spread_labels(points: np.ndarray, min_sep: float, iters: int = 500) -> np.ndarray:
+    """Positions near ``points`` (n, 2) pairwise at least ``min_sep`` apart (same units), for labels.
+
+    Deterministic: pairs closer than ``min_sep`` are pushed apart symmetrically along the
+    line joining them (coincident pairs along a fixed direction per pair) until no pair is
+    too close or ``iters`` sweeps have run.
+    """
+    pos = np.array(points, dtype=np.float64)
+    n = len(pos)
+    for _ in range(iters):
+        moved = False
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = pos[j] - pos[i]
+                dist = float(np.hypot(*d))
+                if dist >= min_sep:
+                    continue
+                if dist < 1e-9:                                  # coincident: split along a fixed angle
+                    ang = 2.0 * np.pi * (i + 0.618 * j)
+                    d, dist = np.array([np.cos(ang), np.sin(ang)]), 1.0
+                push = 0.5 * (min_sep - dist) * 1.05 * d / dist     # each moves half the shortfall (+5%)
+                pos[i] -= push
+                pos[j] += push
+                moved = True
+        if not moved:
+            break
+    return pos
+
+
+def _label_means(ax, fig, means: dict) -> None:
+    """Mark each class mean with a dot and its label; labels that would collide are spread apart."""
+    keys = list(means)
+    xy = np.array([means[k] for k in keys], dtype=np.float64)
+    ax.scatter(xy[:, 0], xy[:, 1], s=22, c=[f"C{k % 10}" for k in keys], edgecolors="k", linewidths=0.8,
+               zorder=4)
+    # work in inches so the separation is the same along both axes
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    box = ax.get_position()
+    w_in, h_in = fig.get_size_inches() * np.array([box.width, box.height])
+    scale = np.array([w_in / (x1 - x0), h_in / (y1 - y0)])
+    spread = _spread_labels(xy * scale, min_sep=0.32) / scale        # circles ~0.25 in wide
+    for k, (px, py), (lx, ly) in zip(keys, xy, spread, strict=True):
+        moved = np.hypot(*((np.array([lx, ly]) - (px, py)) * scale)) > 0.05
+        ax.annotate(str(k), (px, py), xytext=(lx, ly), textcoords="data", fontsize=12, ha="center",
+                    va="center", color=f"C{k % 10}", zorder=5,
+                    bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": f"C{k % 10}", "alpha": 0.9},
+                    arrowprops={"arrowstyle": "-", "lw": 1.0, "color": "k", "shrinkA": 0, "shrinkB": 2}
+                    if moved else None)                      # moved off its mean: a leader to the dot
 
 
 if __name__ == "__main__":
