@@ -44,14 +44,16 @@ _TEXT = {
            "boundM": "bound, {m} hypotheses: ${m}\\,e^{{-2\\epsilon^2 N}}$",
            "fixed": "measured, fixed $h$ ($\\theta$ = 0.5)", "erm": "measured, learned $h$ (best of {m})",
            "gap_title": "mean gap $|E_{train} - E_{test}|$", "gap": "mean gap",
-           "fixed_s": "fixed $h$", "erm_s": "learned $h$", "sqrt": "$1/(2\\sqrt{N})$ (reference)"},
+           "fixed_s": "fixed $h$", "erm_s": "learned $h$", "sqrt": "$1/(2\\sqrt{N})$ (reference)",
+           "resolution": "measurement resolution 1/repeats = 1/{r}"},
     "ko": {"title": "$P[|E_{{train}} - E_{{test}}| > \\epsilon]$, $\\epsilon$ = {eps:g}",
            "n": "학습 데이터 개수 $N_{train}$", "p": "확률",
            "bound1": "상한, 가설 1개: $e^{-2\\epsilon^2 N}$",
            "boundM": "상한, 가설 {m}개: ${m}\\,e^{{-2\\epsilon^2 N}}$",
            "fixed": "측정, 고정된 $h$ ($\\theta$ = 0.5)", "erm": "측정, 학습된 $h$ ({m}개 중 최선)",
            "gap_title": "평균 차이 $|E_{train} - E_{test}|$", "gap": "평균 차이",
-           "fixed_s": "고정된 $h$", "erm_s": "학습된 $h$", "sqrt": "$1/(2\\sqrt{N})$ (참고)"},
+           "fixed_s": "고정된 $h$", "erm_s": "학습된 $h$", "sqrt": "$1/(2\\sqrt{N})$ (참고)",
+           "resolution": "측정 해상도 1/반복 횟수 = 1/{r}"},
 }
 
 
@@ -180,7 +182,7 @@ def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 10
                  label=t["boundM"].format(m=n_hyp))
         ax1.plot(ns, np.maximum(p_fixed, floor), "o--", color="C0", label=t["fixed"])
         ax1.plot(ns, np.maximum(p_learned, floor), "s--", color="C1", label=t["erm"].format(m=n_hyp))
-        ax1.axhline(1.0 / repeats, color="gray", lw=0.8, ls=":")
+        ax1.axhline(1.0 / repeats, color="0.35", lw=1.0, ls=":", label=t["resolution"].format(r=repeats))
         ax1.set_xscale("log")
         ax1.set_yscale("log")
         ax1.set_ylim(floor / 2, 1.5)
