@@ -310,12 +310,20 @@ def _plot_local(ax3, ax4, local: dict, mom: list, x0: float, beta: float, alpha_
         _, xa = _finite(xs)
         ax4.plot(np.arange(xa.size), xa, "o-", ms=2.5, lw=1, color=f"C{i}", label=label)
     names = (t["gmin"], t["lmax"], t["lmin"])
-    for xs_, name, ls in zip(STATIONARY_POINTS, names, ("--", ":", "--"), strict=True):
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+    for j, (xs_, name, ls) in enumerate(zip(STATIONARY_POINTS, names, ("--", ":", "--"), strict=True)):
         ax3.axvline(xs_, color="k", ls=ls, lw=0.7)
         ax4.axhline(xs_, color="k", ls=ls, lw=0.7)
-        ax4.annotate(f"{name} {xs_:.2f}", xy=(1.0, xs_), xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                     textcoords="offset points", ha="right", fontsize=7,
-                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        if j == 0:      # the global minimum's line runs through the oscillating runs: label it in the
+            #             empty strip under them, with a leader up the right margin (past the last iterate)
+            ax4.annotate(f"{name} {xs_:.2f}", xy=(0.99, xs_), xycoords=("axes fraction", "data"),
+                         xytext=(0.99, 0.025), textcoords="axes fraction", ha="right", va="bottom",
+                         fontsize=7, bbox=box,
+                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "k", "relpos": (1.0, 1.0),
+                                     "shrinkA": 0, "shrinkB": 0})
+        else:
+            ax4.annotate(f"{name} {xs_:.2f}", xy=(1.0, xs_), xycoords=("axes fraction", "data"),
+                         xytext=(-4, 3), textcoords="offset points", ha="right", fontsize=7, bbox=box)
     ax3.set_ylim(-60, 60)
     ax3.set_xlabel(t["x"])
     ax3.set_ylabel(t["f"])
@@ -324,7 +332,7 @@ def _plot_local(ax3, ax4, local: dict, mom: list, x0: float, beta: float, alpha_
     ax4.set_xlabel(t["n"])
     ax4.set_ylabel(t["xn"])
     ax4.set_title(t["title_seq"])
-    ax4.set_ylim(-4.8, 5.2)
+    ax4.set_ylim(-5.8, 5.2)                                        # a strip below the runs for a label
     ax4.legend(loc="upper right", fontsize=7)
 
 
