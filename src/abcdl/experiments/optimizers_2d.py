@@ -279,7 +279,7 @@ def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (
     style = figure_style(lang)
     t = style.labels(_TEXT)
     with style.context():
-        fig = style.figure(figsize=(13, 11))
+        fig = style.figure(figsize=(13, 12))
         axes = fig.subplots(3, 3).ravel()
         for ax, (methods, lr, n) in zip(axes, panels, strict=False):
             _draw_panel(ax, methods, lr, n, paths, runs, start, t, tol, max_steps)
@@ -288,6 +288,11 @@ def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (
             ax.set_visible(False)
         fig.suptitle(t["suptitle"].format(x0=start[0], y0=start[1]))
     return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+
+
+#: Every panel's legend sits under its x label, where it hides no path (the paths fill the panels).
+_LEGEND_BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "fontsize": 8, "borderaxespad": 0.0,
+                 "handlelength": 1.8}
 
 
 def _limits(methods, lr, n, paths, runs, start) -> tuple[float, float, float, float]:
@@ -333,7 +338,7 @@ def _draw_panel(ax, methods, lr, n, paths, runs, start, t, tol, max_steps) -> No
     ax.set_title(f"{t['lr'].format(lr=lr)}, {t['steps'].format(n=n)}")
     ax.set_xlabel(t["x"])
     ax.set_ylabel(t["y"])
-    ax.legend(loc="best", fontsize=7)
+    ax.legend(**_LEGEND_BELOW)
 
 
 def _draw_steps(ax, numbers: dict, lr: float, t: dict) -> None:
@@ -356,7 +361,7 @@ def _draw_steps(ax, numbers: dict, lr: float, t: dict) -> None:
     ax.set_title(t["step_title"].format(lr=lr))
     ax.set_xlabel(t["n"])
     ax.set_ylabel(t["dx"])
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(ncol=2, columnspacing=1.0, **_LEGEND_BELOW)
 
 
 if __name__ == "__main__":
