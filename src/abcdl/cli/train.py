@@ -38,6 +38,7 @@ from ._common import (
     METRICS_FILE,
     MODEL_FILE,
     HelpFormatter,
+    epoch_table,
     finite,
     load_dataset,
     one_line_errors,
@@ -412,14 +413,20 @@ def run(args) -> int:
          f"{args.epochs} epoch{'' if args.epochs == 1 else 's'}, seed {args.seed}",
          f"run folder: {folder}")
 
-    t_fit = time.perf_counter()
+    t_fit, cpu_fit = time.perf_counter(), time.process_time()
+    callbacks = [sched] if sched else []
+    if args.verbose:
+        steps = -(-len(x_train) // args.batch_size)              # ceil(m / batch size) steps per epoch
+        callbacks.append(epoch_table(args.epochs, steps, bar=args.verbose == 1))
     try:
         history = fit(model, loss_fn, opt, (x_train, t_train), epochs=args.epochs, batch_size=args.batch_size,
-                      validation=(x_val, t_val), callbacks=[sched] if sched else [],
-                      verbose=2 if args.verbose == 2 else (1 if args.verbose else 0), regularizer=reg)
+                      validation=(x_val, t_val), callbacks=callbacks, verbose=0, regularizer=reg)
     except TrainingDiverged as exc:
         raise CLIError(squash(exc)) from exc
-    train_s = time.perf_counter() - t_fit
+    if history.interrupted:
+        print(f"interrupted: testing and saving the model after {len(history)} complete "
+              f"epoch{'' if len(history) == 1 else 's'} (and part of the next)", flush=True)
+    train_s, train_cpu_s = time.perf_counter() - t_fit, time.process_time() - cpu_fit
     model.eval()
 
     # The test set, once: one forward pass gives the loss, the accuracy, the confusion and the mistakes.
@@ -469,6 +476,7 @@ def run(args) -> int:
         "test": {"loss": finite(test_loss), "accuracy": test_acc, "correct": correct, "n": len(t_test),
                  "confusion_matrix": C.tolist()},
         "wall_time_s": {"train": round(train_s, 2), "total": round(total_s, 2)},
+        "cpu_time_s": {"train": round(train_cpu_s, 2)},        # all threads together
         "peak_memory_mb": peak_memory_mb(),
         "started": started,
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
