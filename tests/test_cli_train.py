@@ -18,7 +18,7 @@ import abcdl
 from abcdl.cli import main
 from abcdl.data import load_digits
 from abcdl.losses import SoftmaxCrossEntropyLoss
-from abcdl.train import evaluate
+from abcdl.train import evaluate, predict
 
 RUN_FILES = {"model.safetensors", "metrics.json", "curves.png", "confusion.png", "mistakes.png"}
 # a small, fast network for the smoke runs
@@ -284,3 +284,24 @@ def test_cli_train_help_lists_options_and_defaults(capsys):
         assert option in text, option
     flat = " ".join(text.split())                                         # undo argparse's line wrapping
     assert "(default: mnist)" in flat and "(default: 0)" in flat and "(default: 15)" in flat
+
+
+@pytest.mark.parametrize("model, prefix", [("convnet", "convnet conv5x5x30-pool-100-10"),
+                                           ("deep-convnet", "deep-convnet conv3x3x16-conv3x3x16-pool")])
+def test_cli_train_conv_models_on_digits(tmp_path, capsys, model, prefix):
+    """The CNNs of L38 take (N, 1, H, W) images: train, evaluate and predict all use that shape."""
+    out = tmp_path / model
+    assert main(["train", "--dataset", "digits", "--model", model, "--epochs", "1", "--out", str(out),
+                 "--verbose", "0"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["config"]["model"] == model and m["config"]["description"].startswith(prefix)
+    net = abcdl.load(out / "model.safetensors")
+    assert type(net[0]).__name__ == "Conv2d"
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == m["test"]["accuracy"]
+    _, (x, _) = load_digits(flatten=False)
+    np.save(tmp_path / "x.npy", x[:2])                                   # (2, 1, 8, 8)
+    assert main(["predict", str(out), str(tmp_path / "x.npy"), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)["results"]
+    assert [r["prediction"] for r in res] == predict(net, x[:2]).argmax(axis=1).tolist()

@@ -174,12 +174,12 @@ def load_image(path: Path, hw: tuple[int, int], invert: str = "auto", center: bo
     mean = float(img.mean())
     if invert == "yes" or (invert == "auto" and mean > 0.5):
         img = 1.0 - img                                       # dark on light -> light on dark, as MNIST
-        notes.append(f"mean brightness {mean:.2f} > 0.5: dark on light, inverted to white on black"
-                     if invert == "auto" else "inverted (--invert yes)")
+        notes.append(f"dark on light (mean brightness {mean:.2f}): inverted" if invert == "auto"
+                     else "inverted (--invert yes)")
     if img.shape != hw:
         if center and hw == (28, 28):
             img = mnist_normalize(img, 28, 20)
-            notes.append("ink fitted in 20x20 and centred by mass in 28x28")
+            notes.append("ink fitted in 20x20, centred in 28x28")
         else:
             img = _resize(_pad_square(img), hw)
             notes.append(f"resized to {hw[0]}x{hw[1]}")
