@@ -9,13 +9,13 @@ taking turns every block of ``--steps`` steps (who goes first alternates), so
 that the load of a shared machine hits both alike; ``--rounds`` blocks each are
 timed after a warm-up.  The median block's time per step times 600 steps
 (60,000 / 100) is reported as s/epoch, with the ratio abcdl/PyTorch and the
-median of the blocks' ratios.  Only ratios measured in one run count.
-(Turns of single steps are *not* fair: OpenBLAS's and OpenMP's worker threads
-keep spinning for a while after each call and steal the two cores from the
-other library; that made both 15-30x slower.)  abcdl's
-step is what ``abcdl.train.fit`` does per batch (forward, loss, backward with
-``input_grad=False``, Adam); PyTorch's is the usual loop (its autograd skips the
-input gradient too).
+median of the blocks' ratios.  Only ratios measured in one run count, and only
+on a quiet machine: while other processes keep a core busy, two-thread steps of
+both libraries become 10-30x slower (a BLAS/OpenMP thread waits for its
+descheduled partner) and the ratio means little; the load average is printed
+at the end.  abcdl's step is what ``abcdl.train.fit`` does per batch (forward,
+loss, backward with ``input_grad=False``, Adam); PyTorch's is the usual loop
+(its autograd skips the input gradient too).
 
 Memory: each library trains ``--memory-steps`` steps in a child process of its
 own.  The child imports its library, loads MNIST and builds the model, then
