@@ -130,12 +130,25 @@ def section(results: dict[str, dict]) -> str:
         "\"whole command\" adds start-up, loading the data, testing and writing the run folder. "
         "Peak memory is the process's maximum resident set size.", "",
         "Wall times are pessimistic when the load average is above the number of cores: the machine was "
-        "shared with other jobs (other helpers' tests and benchmarks) during these runs.", "",
+        "shared with other jobs (other helpers' tests and benchmarks) during these runs. "
+        + spread(results), "",
         "Per-epoch output of the MNIST run:", "", "```",
     ]
     first = results.get("mnist", any_m)["bench"]["stdout"].rstrip().splitlines()
     lines += first + ["```", ""]
     return "\n".join(lines)
+
+
+def spread(results: dict[str, dict]) -> str:
+    """A sentence on how much the epoch times varied (contention shows up as a few very slow epochs)."""
+    parts = []
+    for m in results.values():
+        e = m["bench"]["epoch_s"]
+        if e:
+            parts.append(f"{m['dataset']['title']} epochs took {min(e):.1f} s to {max(e):.1f} s "
+                         f"(median {sorted(e)[len(e) // 2]:.1f} s)")
+    return ("; ".join(parts) + ": the same work, so the slow epochs measure the other jobs, not abcdl.") \
+        if parts else ""
 
 
 def write_results(text: str) -> None:
