@@ -306,7 +306,7 @@ def test_cli_predict_unreadable_inputs(digits_run, tmp_path, capsys, name, conte
 
 
 def test_cli_predict_bad_options_are_one_line(digits_run, tmp_path, capsys):
-    for args in (["--top", "0"], ["--invert", "maybe"], ["--dataset", "cifar"]):
+    for args in (["--top", "0"], ["--invert", "maybe"], ["--dataset", "cifar"], ["--tpo", "3"]):
         with pytest.raises(SystemExit) as exc:
             main(["predict", str(digits_run), "x.png", *args])
         assert exc.value.code == 2

@@ -185,6 +185,7 @@ def test_cli_train_default_folder_under_runs(tmp_path, monkeypatch):
     (["--hidden", "256,x"], "--hidden"),
     (["--dropout", "1"], "--dropout"),
     (["--verbose", "7"], "--verbose"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
 ])
 def test_cli_train_bad_option_value_is_one_line(tmp_path, capsys, bad, word):
     with pytest.raises(SystemExit) as exc:

@@ -455,7 +455,8 @@ def run(args) -> int:
         "model_file": MODEL_FILE,
         "dataset": {"name": ds.name, "title": ds.title, "class_names": names,
                     "image_shape": list(ds.image_shape),
-                    "train": len(x_train), "val": len(x_val), "test": len(x_test), "subset": args.subset},
+                    "train": len(x_train), "val": len(x_val), "test": len(x_test),
+                    "subset": None if args.subset is None else len(x_train) + len(x_val)},
         "config": {
             "model": args.model, "description": desc, "parameters": n_params, **model_cfg,
             "activation": args.activation if args.model == "mlp" else "relu",
