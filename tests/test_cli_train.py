@@ -215,6 +215,7 @@ def test_cli_train_missing_data_is_one_line(tmp_path, capsys, download):
     line = _one_error_line(capsys.readouterr().err)
     assert "train-images-idx3-ubyte.gz" in line and str(tmp_path / "nonexistent") in line
     assert "해결 방법" in line                                              # the loader's Korean half
+    assert "--data-root DIR" in line and "root=" not in line             # the CLI's words, not the API's
     assert ("127.0.0.1:9" in line) == download
 
 

@@ -117,7 +117,12 @@ def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say
                     f"into {target}")
         return loader(normalize=normalize, flatten=flatten, root=root, dtype=np.float32, download=download)
     except DataError as exc:
-        raise CLIError(squash(exc)) from exc
+        # the loader speaks of its Python argument root=; on the command line that is --data-root
+        text = squash(exc).replace("or pass root=)", "or pass --data-root DIR)")
+        text = text.replace("root= 인자를 넘기세요", "--data-root DIR 옵션을 주세요")
+        if "could not find" in text:
+            text += " (--dataset digits needs no download / --dataset digits는 내려받을 필요가 없습니다)"
+        raise CLIError(text) from exc
     except OSError as exc:
         raise CLIError(f"cannot read the {DATASETS[name].title} files: {exc}") from exc
 
