@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "functions", "numdiff", "init", "layers", "losses", "models", "optim", "regularizers",
-    "data", "train", "callbacks", "summary", "experiments", "checkpoint", "cli",
+    "data", "train", "callbacks", "summary", "experiments", "checkpoint", "report", "cli",
 }
 
 __all__ = [

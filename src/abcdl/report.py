@@ -14,18 +14,18 @@ the target folder, which is then renamed over the final name (``os.replace``).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write
+
 __all__ = ["confusion_matrix", "curves_figure", "confusion_figure", "mistakes_figure", "save_png",
-           "render_png", "write_atomic"]
+           "render_png"]
 
 _STYLE = {
     "font.size": 9,
@@ -288,34 +288,6 @@ def render_png(fig, dpi: float = 100) -> bytes:
     return buf.getvalue()
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically: a temp file in the same folder, fsync, then ``os.replace``.
-
-    The file gets the usual permissions (0666 less the umask), not the temp file's 0600.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)        # reading the umask means setting it; put it straight back
-    os.umask(mask)
-    return mask
-
-
 def save_png(fig, path: str | os.PathLike, dpi: float = 100) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically (see :func:`write_atomic`)."""
-    return write_atomic(path, render_png(fig, dpi))
+    """Write ``fig`` as PNG to ``path`` atomically (see :func:`abcdl._io.atomic_write`)."""
+    return atomic_write(path, render_png(fig, dpi))

@@ -22,6 +22,27 @@ class CLIError(Exception):
     """An error the user can fix; printed as one line, exit status 2."""
 
 
+def one_line_errors(parser) -> None:
+    """Make ``parser`` report a bad option as one line on stderr (exit status 2), without the usage block.
+
+    Unknown options are refused by the subcommand's own parser too (``abcdl train --bogus``), rather
+    than left to the top-level parser, whose message comes with its usage block.
+    """
+    def error(message: str):
+        parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
+
+    parse_known_args = parser.parse_known_args
+
+    def strict(args=None, namespace=None):
+        namespace, extras = parse_known_args(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+    parser.error = error
+    parser.parse_known_args = strict
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="abcdl",
@@ -31,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f".{name}", __name__).register(sub)
+    for subparser in sub.choices.values():
+        one_line_errors(subparser)
     return parser
 
 

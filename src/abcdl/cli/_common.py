@@ -56,27 +56,6 @@ class HelpFormatter(argparse.HelpFormatter):
         return text + " (default: %(default)s)"
 
 
-def one_line_errors(parser) -> None:
-    """Make ``parser`` report a bad option as one line on stderr (exit status 2), without the usage block.
-
-    Unknown options are refused by the subcommand's own parser too (``abcdl train --bogus``), rather
-    than left to the top-level parser, whose message comes with its usage block.
-    """
-    def error(message: str):
-        parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
-
-    parse_known_args = parser.parse_known_args
-
-    def strict(args=None, namespace=None):
-        namespace, extras = parse_known_args(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
-
-    parser.error = error
-    parser.parse_known_args = strict
-
-
 def squash(text: str) -> str:
     """One line from a multi-line message: lines joined with spaces, runs of blanks collapsed."""
     return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()
@@ -271,10 +250,10 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def write_json(path, obj) -> None:
     """Write ``obj`` as indented JSON (UTF-8) to ``path`` atomically (temp file, fsync, ``os.replace``)."""
-    from ..report import write_atomic
+    from .._io import atomic_write
 
     text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(path, text.encode("utf-8"))
+    atomic_write(path, text.encode("utf-8"))
 
 
 def finite(x):

@@ -25,7 +25,6 @@ from ._common import (
     load_model,
     model_path_arg,
     num_outputs,
-    one_line_errors,
     run_info,
     squash,
 )
@@ -40,7 +39,6 @@ def register(sub) -> None:
                     "on the test set, with the accuracy of each class.",
         epilog="Example: abcdl evaluate runs/mnist-mlp-20250101-120000/model.safetensors --json",
     )
-    one_line_errors(p)
     p.add_argument("model", metavar="MODEL",
                    help="a .safetensors model file, or a run folder holding model.safetensors")
     p.add_argument("--dataset", choices=list(DATASETS), default=None,

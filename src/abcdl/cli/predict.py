@@ -42,7 +42,6 @@ from ._common import (
     load_model,
     model_path_arg,
     num_outputs,
-    one_line_errors,
     run_info,
     softmax,
     squash,
@@ -63,7 +62,6 @@ def register(sub) -> None:
         epilog="Examples: abcdl predict runs/mnist-mlp-20250101-120000 digit.png | "
                "abcdl predict model.safetensors a.png b.npy --top 3 --json",
     )
-    one_line_errors(p)
     p.add_argument("model", metavar="MODEL",
                    help="a .safetensors model file, or a run folder holding model.safetensors")
     p.add_argument("files", metavar="FILE", nargs="+", help="PNG/JPEG images or .npy arrays")

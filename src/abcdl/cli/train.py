@@ -41,7 +41,6 @@ from ._common import (
     epoch_table,
     finite,
     load_dataset,
-    one_line_errors,
     peak_memory_mb,
     softmax,
     squash,
@@ -140,7 +139,6 @@ def register(sub) -> None:
                "--epochs 3 --out runs/cnn",
         formatter_class=HelpFormatter,
     )
-    one_line_errors(p)
     g = p.add_argument_group("data")
     g.add_argument("--dataset", choices=list(DATASETS), default="mnist",
                    help="mnist and fashion-mnist are read from --data-root / ABCDL_DATA / the user cache "
