@@ -389,3 +389,17 @@ def test_checkpoint_killed_save_leaves_previous_file(tmp_path):
         proc.kill()
         proc.wait(10)
         assert abcdl.load(path).forward(x).tobytes() in whole
+
+
+def test_checkpoint_info_round_trip(tmp_path):
+    model, _ = trained_mlp(np.float32, seed=0)
+    path = tmp_path / "m.safetensors"
+    model.save(path, info={"dataset": "mnist", "class_names": ["0", "1"], "input_shape": [1, 28, 28]})
+    assert checkpoint.read_info(path) == {"dataset": "mnist", "class_names": ["0", "1"],
+                                          "input_shape": [1, 28, 28]}
+    model.save(path)
+    assert checkpoint.read_info(path) == {}
+    with pytest.raises(checkpoint.CheckpointError, match="plain JSON"):
+        model.save(path, info={"bad": object()})
+    with pytest.raises(checkpoint.CheckpointError, match="dict"):
+        model.save(path, info=["not", "a", "dict"])

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 import abcdl
+from abcdl.checkpoint import read_info
 from abcdl.cli import main
 from abcdl.cli.predict import load_image, mnist_normalize
 from abcdl.data import load_digits, load_fashion_mnist, load_mnist
@@ -247,6 +248,12 @@ def test_cli_predict_fashion_class_names(data_root, tmp_path, capsys):
     assert main(["predict", str(out), str(path), "--top", "2"]) == 0
     text = capsys.readouterr().out
     assert any(name in text for name in r["class_names"])
+    # the checkpoint itself records the dataset: a lone copy, without metrics.json, still knows it
+    lone = tmp_path / "lone.safetensors"
+    lone.write_bytes((out / "model.safetensors").read_bytes())
+    assert read_info(lone)["dataset"] == "fashion-mnist"
+    assert read_info(lone)["input_shape"] == [1, 28, 28]
+    assert _predict_json(capsys, lone, path)["class_names"][9] == "Ankle boot"
 
 
 # ----------------------------------------------------------------------------- errors

@@ -107,7 +107,7 @@ def architecture(model: Module) -> dict:
 _write_all = write_chunks
 
 
-def save(model: Module, path: str | os.PathLike) -> None:
+def save(model: Module, path: str | os.PathLike, info: dict | None = None) -> None:
     """Write ``model`` to one safetensors file: its tensors and, in the metadata, its architecture.
 
     Parameters
@@ -118,6 +118,9 @@ def save(model: Module, path: str | os.PathLike) -> None:
     path : str or PathLike
         Target file (any extension; ``.safetensors`` or ``.abcdl`` are customary).
         Written atomically: readers see the old file or the new one, never a mix.
+    info : dict, optional
+        JSON-able facts about the model kept with it (``abcdl train`` stores the
+        dataset, its class names and the input shape); read back with :func:`read_info`.
 
     Raises
     ------
@@ -128,6 +131,13 @@ def save(model: Module, path: str | os.PathLike) -> None:
     import safetensors.numpy
 
     arch = architecture(model)
+    if info is not None:
+        if not isinstance(info, dict):
+            raise CheckpointError(f"info must be a dict, got {type(info).__name__}")
+        try:
+            arch["info"] = json.loads(json.dumps(info, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"info is not plain JSON: {exc}") from exc
     tensors = {}
     for key, value in model.state_dict().items():
         if value.dtype not in _DTYPES.values():
@@ -185,6 +195,14 @@ def read_architecture(path: str | os.PathLike) -> dict:
     """The architecture JSON stored by :func:`save`, checked, without building anything."""
     path = Path(path).expanduser()
     return _architecture_from_header(path, _read_header(path))
+
+
+def read_info(path: str | os.PathLike) -> dict:
+    """The ``info`` dict given to :func:`save` (empty when none was), without building the model."""
+    info = read_architecture(path).get("info", {})
+    if not isinstance(info, dict):
+        raise CheckpointError(f"{path}: invalid abcdl metadata: 'info' must be an object")
+    return info
 
 
 def _architecture_from_header(path: Path, header: dict) -> dict:

@@ -157,11 +157,14 @@ class Module:
             current[...] = value
 
     # -- saving (safetensors; see abcdl.checkpoint) ---------------------------
-    def save(self, path) -> None:
-        """Write this model to one safetensors file (architecture in its metadata); see :func:`abcdl.load`."""
+    def save(self, path, info: dict | None = None) -> None:
+        """Write this model to one safetensors file (architecture in its metadata); see :func:`abcdl.load`.
+
+        ``info``: optional JSON-able facts kept with the model (``abcdl.checkpoint.read_info``).
+        """
         from .checkpoint import save
 
-        save(self, path)
+        save(self, path, info)
 
     # -- display --------------------------------------------------------------
     def extra_repr(self) -> str:

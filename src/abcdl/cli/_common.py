@@ -149,12 +149,21 @@ def model_path_arg(path: str) -> Path:
 
 
 def run_info(model_path) -> dict | None:
-    """The ``metrics.json`` written by ``abcdl train`` beside ``model_path``, or None.
+    """What is known of how ``model_path`` was trained: the ``info`` stored in the checkpoint
+    (dataset, class names, input shape), else the ``metrics.json`` written beside it, else None.
 
-    It is used only when it names this model file (``"model_file"``) and parses as
-    a JSON object; otherwise it is ignored.
+    A metrics.json is used only when it names this model file (``"model_file"``) and
+    parses as a JSON object; otherwise it is ignored.
     """
+    from ..checkpoint import CheckpointError, read_info
+
     p = Path(model_path).expanduser()
+    try:
+        stored = read_info(p)
+    except (CheckpointError, OSError):
+        stored = {}
+    if info_dataset(stored):
+        return stored
     side = p.parent / METRICS_FILE
     try:
         info = json.loads(side.read_text(encoding="utf-8"))

@@ -437,7 +437,8 @@ def run(args) -> int:
 
     from .. import report
 
-    model.save(folder / MODEL_FILE)
+    model.save(folder / MODEL_FILE, info={"dataset": args.dataset, "class_names": list(ds.class_names),
+                                          "input_shape": [int(n) for n in input_shape]})
     C = report.confusion_matrix(t_test, y_pred, num_classes)
     names = list(ds.class_names)
     title = f"{ds.title}, {desc}"
