@@ -86,7 +86,7 @@ class AbcdlRunner:
     def __init__(self, seed: int) -> None:
         import abcdl
         from abcdl.losses import SoftmaxCrossEntropyLoss
-        from abcdl.models.convnet import convnet
+        from abcdl.models import convnet
         from abcdl.optim import Adam
 
         abcdl.seed(seed)

@@ -9,7 +9,7 @@ import torch
 import abcdl
 from abcdl.layers import Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU
 from abcdl.losses import SoftmaxCrossEntropyLoss
-from abcdl.models.convnet import convnet, deep_convnet
+from abcdl.models import convnet, deep_convnet
 from abcdl.numdiff import check_module
 from abcdl.optim import SGD, Adam
 

@@ -158,7 +158,7 @@ def check_module(module, x: np.ndarray, upstream: np.ndarray | None = None,
     dict mapping ``"x"`` and each parameter's dotted name to a GradcheckResult.
     """
     fwd = forward or module.forward
-    x = np.array(x, dtype=np.float64)
+    x = np.array(x, dtype=np.float64, order="C")   # numerical_gradient perturbs it through a flat view
     out = fwd(x)
     if upstream is None:
         rng = rng if rng is not None else np.random.default_rng(0)

@@ -251,18 +251,10 @@ def _make_folder(folder: Path) -> None:
 
 
 def _import_builder(name: str):
-    """``abcdl.models.convnet`` / ``deep_convnet`` (the functions, whatever module holds them)."""
-    import types
-
+    """``abcdl.models.convnet`` / ``deep_convnet``."""
     from .. import models
 
-    try:
-        obj = getattr(models, name)
-    except AttributeError:
-        raise CLIError(f"--model {name.replace('_', '-')} is not in this version of abcdl") from None
-    if isinstance(obj, types.ModuleType):          # a submodule of the same name shadowed the function
-        obj = getattr(obj, name)
-    return obj
+    return getattr(models, name)
 
 
 def build_model(args, input_shape: tuple[int, int, int], num_classes: int):

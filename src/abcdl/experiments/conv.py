@@ -69,16 +69,6 @@ def neighbour_correlation(W: np.ndarray) -> float:
     return float(np.mean((h + v) / (2 * var)))
 
 
-def _convnet_builder():
-    """``abcdl.models.convnet`` the function (a submodule of the same name can shadow it on the package)."""
-    import types
-
-    from .. import models
-
-    obj = models.convnet
-    return obj.convnet if isinstance(obj, types.ModuleType) else obj
-
-
 def _parse_init(init: str):
     if init in _NAMED_INITS:
         return init
@@ -147,6 +137,7 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
     check_param(0 <= digit_index < n_test, "digit_index", f"must be in [0, n_test), got {digit_index}")
     from ..losses import SoftmaxCrossEntropyLoss
+    from ..models import convnet
     from ..optim import Adam
     from ..train import evaluate, fit, predict
 
@@ -154,7 +145,7 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
     ds = load_subset(data, root, n_train, n_test, rng, flatten=False)
     check_param(digit_index < len(ds.x_test), "digit_index", f"must be < {len(ds.x_test)} (test images)")
     try:
-        model = _convnet_builder()(ds.image_shape, 10, filters=filters, kernel_size=kernel_size,
+        model = convnet(ds.image_shape, 10, filters=filters, kernel_size=kernel_size,
                                    hidden=hidden, init=init_value, rng=rng)
     except ValueError as exc:                                  # e.g. a kernel too large for 8x8 digits
         check_param(False, "kernel_size", str(exc))

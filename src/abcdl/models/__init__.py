@@ -2,7 +2,7 @@
 
 Names load lazily from their own modules, so ``from abcdl.models import KMeans``
 does not import the rest.  A module is never named like a function it defines
-(``mlp`` lives in ``feedforward.py``): importing a submodule binds its name on
+(``mlp`` lives in ``feedforward.py``, ``convnet`` in ``convnets.py``): importing a submodule binds its name on
 the package and would hide the function.
 """
 
@@ -15,8 +15,8 @@ from .sequential import Sequential
 # public name -> module (inside abcdl.models) that defines it
 _LAZY = {
     "mlp": "feedforward",
-    "convnet": "convnet",
-    "deep_convnet": "convnet",
+    "convnet": "convnets",
+    "deep_convnet": "convnets",
     "MLPClassifier": "mlp_classifier",
     "Perceptron": "perceptron",
     "pla_update": "perceptron",
