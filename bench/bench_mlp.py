@@ -3,8 +3,8 @@
 MLP-A: 784-100-100-10, ReLU, He init, softmax cross-entropy, Adam lr 1e-3,
 batch 100, shuffled epochs, MNIST, float32, 2 threads.  The two libraries train
 alternately, one epoch each, so machine noise hits both alike; only the ratio
-measured in one run counts.  Peak memory is measured in separate child
-processes (one per library, so neither pays for the other's imports).
+measured in one run counts.  Each library lives in its own worker process
+(see :func:`worker`), which also measures its memory.
 
 Run from the project root (MNIST from ABCDL_DATA or the loader's cache):
 
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -140,29 +139,78 @@ class TorchRunner:
 RUNNERS = {"abcdl": AbcdlRunner, "torch": TorchRunner}
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def child(lib: str, variant: str, epochs: int, seed: int) -> None:
-    """Train in this process alone and print its memory use as JSON."""
+def reset_peak() -> None:
+    """Reset the kernel's peak-RSS counter (VmHWM) to the current RSS (Linux: clear_refs 5)."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+        f.write("5")
+
+
+def worker(lib: str, variant: str, seed: int) -> None:
+    """One library in its own process, driven over stdin/stdout one JSON line per command.
+
+    Each library runs alone in its process, so neither pays for the other's
+    imports, and their thread pools (OpenBLAS's, PyTorch's OpenMP) never share a
+    process: in one process, whichever library ran last leaves threads spinning
+    that slow the other down by a third.  Loading MNIST (abcdl's loader, the same
+    for both) happens before the peak-memory counter is reset.
+    """
+    import gc
+
     data = load_data()
-    base = peak_rss_mb()
+    gc.collect()
+    reset_peak()
+    base = _status_mb("VmRSS")
     runner = RUNNERS[lib](variant, seed, data)
-    for _ in range(epochs):
-        runner.epoch()
-    runner.predict()
-    print(json.dumps({"lib": lib, "peak_rss_mb": peak_rss_mb(), "after_data_mb": base}))
+    built = _status_mb("VmRSS")
+    print(json.dumps({"ready": lib}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "epoch":
+            out = {"seconds": timed(runner.epoch)}
+        elif cmd == "predict":
+            runner.predict()                                       # warm-up
+            out = {"seconds": min(timed(runner.predict) for _ in range(5))}
+        elif cmd == "accuracy":
+            out = {"accuracy": runner.test_accuracy()}
+        elif cmd == "memory":
+            peak = _status_mb("VmHWM")
+            out = {"peak_rss_mb": peak, "data_mb": base, "import_and_model_mb": built - base,
+                   "training_mb": peak - built}
+        else:
+            break
+        print(json.dumps(out), flush=True)
 
 
-def memory(variant: str, epochs: int, seed: int) -> dict:
-    out = {}
-    for lib in RUNNERS:
-        r = subprocess.run([sys.executable, __file__, "--child", lib, "--variant", variant,
-                            "--epochs", str(epochs), "--seed", str(seed)],
-                           capture_output=True, text=True, check=True)
-        out[lib] = json.loads(r.stdout.strip().splitlines()[-1])
-    return out
+class Worker:
+    def __init__(self, lib: str, variant: str, seed: int) -> None:
+        self.name = lib
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker", lib, "--variant", variant,
+                                      "--seed", str(seed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self._read()
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {self.name} worker died (exit status {self.proc.wait()})")
+        return json.loads(line)
+
+    def ask(self, cmd: str) -> dict:
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def timed(fn) -> float:
@@ -176,31 +224,29 @@ def main() -> None:
     ap.add_argument("--variant", choices=sorted(VARIANTS), default="mlp-a")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--memory-epochs", type=int, default=1)
     ap.add_argument("--json", help="also write the results to this file")
-    ap.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        child(args.child, args.variant, args.memory_epochs, args.seed)
+    if args.worker:
+        worker(args.worker, args.variant, args.seed)
         return
 
     import threadpoolctl
     import torch
 
-    data = load_data()
-    runners = [RUNNERS[lib](args.variant, args.seed, data) for lib in RUNNERS]
-    times = {r.name: [] for r in runners}
+    workers = [Worker(lib, args.variant, args.seed) for lib in RUNNERS]
+    times = {w.name: [] for w in workers}
     for epoch in range(args.epochs):
-        for r in runners if epoch % 2 == 0 else runners[::-1]:   # alternate who goes first
-            times[r.name].append(timed(r.epoch))
+        for w in workers if epoch % 2 == 0 else workers[::-1]:   # alternate who goes first
+            times[w.name].append(w.ask("epoch")["seconds"])
         print(f"epoch {epoch + 1:2d}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()),
               flush=True)
-    acc = {r.name: r.test_accuracy() for r in runners}
-    infer = {}
-    for r in runners:
-        r.predict()                                              # warm-up
-        infer[r.name] = len(data[2]) / min(timed(r.predict) for _ in range(5))
-    mem = memory(args.variant, args.memory_epochs, args.seed)
+    acc = {w.name: w.ask("accuracy")["accuracy"] for w in workers}
+    infer = {w.name: 10_000 / w.ask("predict")["seconds"] for w in workers}
+    mem = {w.name: w.ask("memory") for w in workers}
+    for w in workers:
+        w.close()
+    data = (range(60_000), None, range(10_000))
 
     blas = threadpoolctl.threadpool_info()
     res = {
@@ -216,20 +262,27 @@ def main() -> None:
             "samples_per_s": len(data[0]) / statistics.median(ts),
             "test_accuracy": acc[name], "predict_samples_per_s": infer[name],
             "peak_rss_mb": mem[name]["peak_rss_mb"],
+            "import_and_model_mb": mem[name]["import_and_model_mb"],
+            "training_mb": mem[name]["training_mb"],
+            "data_mb": mem[name]["data_mb"],
         }
     a, t = res["libs"]["abcdl"], res["libs"]["torch"]
     res["ratio_epoch_time"] = a["epoch_s_median"] / t["epoch_s_median"]
     res["ratio_peak_rss"] = a["peak_rss_mb"] / t["peak_rss_mb"]
+    res["ratio_training_mb"] = a["training_mb"] / max(t["training_mb"], 1e-9)
     print()
     print(f"{args.variant}, {args.epochs} epochs, batch 100, float32, {THREADS} threads")
     print(f"{'':8s} {'median s/epoch':>15s} {'min':>7s} {'max':>7s} {'samples/s':>10s} "
-          f"{'test acc':>9s} {'predict/s':>10s} {'peak RSS MB':>12s}")
+          f"{'test acc':>9s} {'predict/s':>10s} {'peak RSS MB':>12s} {'training MB':>12s}")
     for name, v in res["libs"].items():
         print(f"{name:8s} {v['epoch_s_median']:15.3f} {v['epoch_s_min']:7.3f} {v['epoch_s_max']:7.3f} "
               f"{v['samples_per_s']:10.0f} {v['test_accuracy']:9.4f} {v['predict_samples_per_s']:10.0f} "
-              f"{v['peak_rss_mb']:12.0f}")
+              f"{v['peak_rss_mb']:12.0f} {v['training_mb']:12.1f}")
     print(f"ratio abcdl/PyTorch: epoch time {res['ratio_epoch_time']:.2f}, "
-          f"peak memory {res['ratio_peak_rss']:.2f}")
+          f"peak memory {res['ratio_peak_rss']:.2f} (after loading the data), "
+          f"training memory {res['ratio_training_mb']:.2f}")
+    print(f"BLAS: {res['blas']}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
+          f"load average {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(res, f, indent=2)

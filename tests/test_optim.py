@@ -309,8 +309,11 @@ def test_optim_float32_stays_float32_in_place(cls, kw):
     model64.load_state_dict(model32.state_dict())
     opt32 = cls(model32.parameters(), **{k: np.float64(v) if k == "lr" else v for k, v in kw.items()})
     assert type(opt32.lr) is float                          # a NumPy float64 lr would upcast float32 work
+    traj32 = _train(model32, opt32, batches32[:1])
+    # after the first step the parameters live in the optimizer's flat storage; from then on
+    # every update is in place (the same array objects)
     arrays = [p.data for p in model32.parameters()]
-    traj32 = _train(model32, opt32, batches32)
+    traj32 += _train(model32, opt32, batches32[1:])
     batches64 = [(X.astype(np.float64), t) for X, t in batches32]
     traj64 = _train(model64, cls(model64.parameters(), **kw), batches64)
     for p, arr in zip(model32.parameters(), arrays, strict=True):

@@ -41,6 +41,28 @@ def check_number(owner: str, name: str, value, low: float = 0.0, high: float | N
     return v
 
 
+class _FlatParameter:
+    """All parameters of one dtype as one vector (``data``, ``grad``): what ``_update`` sees
+    when the optimizer uses contiguous storage."""
+
+    __slots__ = ("data", "grad")
+
+    def __init__(self, data: np.ndarray, grad: np.ndarray) -> None:
+        self.data, self.grad = data, grad
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+
 class Optimizer:
     """Base class: an iterable of Parameters, a learning rate, and per-parameter state.
 
@@ -66,10 +88,22 @@ class Optimizer:
 
     Notes
     -----
-    Updates are made in place (``p.data`` keeps its array object and dtype:
-    float32 parameters stay float32).  Temporaries live in per-parameter scratch
-    arrays that are allocated once and reused, so a step allocates nothing
-    after the first one; they are not part of the saved state.
+    Updates are made in place (float32 parameters stay float32).  Temporaries
+    live in scratch arrays that are allocated once and reused, so a step
+    allocates nothing after the first one; they are not part of the saved state.
+
+    *Contiguous storage (speed).*  Every update rule is elementwise, so updating
+    all parameters as one long vector gives exactly the same numbers as updating
+    them one by one, with one NumPy call per formula line instead of one per
+    line *and* parameter (for a 784-100-100-10 network, 14 calls instead of 84
+    per Adam step).  On its first ``step()`` the optimizer therefore moves the
+    parameters of each dtype into one flat array: ``p.data`` and ``p.grad``
+    become views into it (same shapes, values and dtype) and ``state[p]`` holds
+    views into the flat state.  Layers read ``p.data`` at every call, so nothing
+    else notices.  Keep using ``p.data`` rather than an array saved before the
+    first step.  If anything later rebinds ``p.data`` or ``p.grad`` to another
+    array (or another optimizer takes over the parameters), the next ``step()``
+    notices and falls back to updating parameter by parameter.
     """
 
     #: names of the constructor's hyper-parameters (besides ``lr``), saved in ``state_dict``
@@ -99,6 +133,9 @@ class Optimizer:
         self.t: int = 0
         self.state: dict[Parameter, dict[str, np.ndarray]] = {}
         self._scratch: dict[Parameter, list[np.ndarray]] = {}
+        # Contiguous storage: None = not built yet, [] = not used; else a list of
+        # (flat view, flat state, [(p, data view, grad view)]) per dtype group.
+        self._groups: list | None = None
 
     # -- the learning rate ------------------------------------------------------
     @property
@@ -114,12 +151,65 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter from its current ``grad``."""
         self.t += 1
+        if self._groups is None:
+            self._groups = self._make_contiguous()
+        if self._groups and not self._still_contiguous():
+            self._groups = []                     # something rebound p.data / p.grad: go one by one
+        if self._groups:
+            for flat, flat_state, _ in self._groups:
+                self._update(flat, flat_state)    # the same formulas, on all parameters at once
+            return
         state = self.state
         for p in self.params:
             st = state.get(p)
             if st is None:
                 st = state[p] = self._init_state(p)
             self._update(p, st)
+
+    def _make_contiguous(self) -> list:
+        """Move each dtype's parameters (2 or more) into one flat array; see the class notes."""
+        by_dtype: dict[np.dtype, list[Parameter]] = {}
+        for p in self.params:
+            by_dtype.setdefault(p.data.dtype, []).append(p)
+        groups = []
+        for dtype, ps in by_dtype.items():
+            if len(ps) < 2:
+                continue
+            n = sum(p.size for p in ps)
+            flat = _FlatParameter(np.empty(n, dtype), np.empty(n, dtype))
+            old_state = [self.state.get(p) for p in ps]
+            if any(st is None for st in old_state) and any(st is not None for st in old_state):
+                continue                          # partly stateful (a hand-made state): leave as is
+            flat_state = self._init_state(flat)
+            members, off = [], 0
+            for p, st in zip(ps, old_state, strict=True):
+                sl = slice(off, off + p.size)
+                dv, gv = flat.data[sl].reshape(p.shape), flat.grad[sl].reshape(p.shape)
+                dv[...] = p.data
+                gv[...] = p.grad
+                views = {k: v[sl].reshape(p.shape) for k, v in flat_state.items()}
+                for k, v in views.items():
+                    if st is not None:
+                        v[...] = st[k]            # resume: carry the state over
+                p.data, p.grad = dv, gv
+                self.state[p] = views
+                self._scratch.pop(p, None)
+                members.append((p, dv, gv))
+                off += p.size
+            groups.append((flat, flat_state, members))
+        if len(groups) != sum(len(ps) >= 2 for ps in by_dtype.values()):
+            return []
+        for p in self.params:                     # the one-parameter groups keep their own state
+            if p not in self.state:
+                self.state[p] = self._init_state(p)
+        return groups
+
+    def _still_contiguous(self) -> bool:
+        for _, _, members in self._groups:
+            for p, dv, gv in members:
+                if p.data is not dv or p.grad is not gv:
+                    return False
+        return True
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero in place."""
@@ -221,6 +311,7 @@ class Optimizer:
             setattr(self, k, getattr(checked, k))
         self.t = int(t)
         self.state = staged
+        self._groups = None                       # rebuilt, with this state, on the next step
 
     # -- display ----------------------------------------------------------------
     def __repr__(self) -> str:
