@@ -72,18 +72,29 @@ class SoftmaxCrossEntropyLoss(_Loss):
         self._nonempty(Z)
         t = np.asarray(t)
         m, k = Z.shape
-        logY = F.log_softmax(Z)                       # log y_k = z_k - logsumexp(z)
-        with np.errstate(under="ignore"):
-            Y = np.exp(logY)                          # y_k = softmax(z)_k
         if t.ndim == 2:
             if t.shape != Z.shape:
                 raise ValueError(f"SoftmaxCrossEntropyLoss: targets {t.shape} do not match logits {Z.shape}")
-            loss = -float(np.sum(t * logY)) / m       # J = -(1/m) sum T log Y
-            Y -= t                                    # Y - T
         else:
             idx = F._class_indices(t, m, k, "SoftmaxCrossEntropyLoss")
+        # log-sum-exp with c = max_k z_k:  log y_k = (z_k - c) - log sum_i e^(z_i - c)
+        S = Z - Z.max(axis=1, keepdims=True)          # z - c  (softmax does not change)
+        if t.ndim == 2:
+            S_t = np.einsum("ij,ij->i", t, S)         # sum_k t_k (z_k - c)
+            t_sum = t.sum(axis=1)
+        else:
             rows = np.arange(m)
-            loss = -float(logY[rows, idx].sum()) / m  # J = -(1/m) sum log y_(true class)
+            S_t = S[rows, idx]                        # z_t - c for the true class t
+            t_sum = 1.0
+        with np.errstate(under="ignore"):
+            Y = np.exp(S, out=S)                      # e^(z_k - c)
+        sums = Y.sum(axis=1)                          # sum_i e^(z_i - c)
+        # J = -(1/m) sum T log Y = (1/m) sum [ (sum_k t_k) log sum_i e^(z_i - c) - sum_k t_k (z_k - c) ]
+        loss = float(np.sum(t_sum * np.log(sums)) - np.sum(S_t)) / m
+        Y /= sums[:, None]                            # y_k = softmax(z)_k
+        if t.ndim == 2:
+            Y -= t                                    # Y - T
+        else:
             Y[rows, idx] -= 1                         # Y - T with T one-hot
         Y *= np.asarray(1.0 / m, dtype=Y.dtype)      # dZ = (Y - T) / m
         self._grad = Y
