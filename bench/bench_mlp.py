@@ -219,16 +219,38 @@ def timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def accuracy_over_seeds(variant: str, epochs: int, n: int) -> None:
+    """Test accuracy after ``epochs`` epochs for seeds 0..n-1, both libraries (no timing)."""
+    data = load_data()
+    acc = {lib: [] for lib in RUNNERS}
+    for seed in range(n):
+        for lib, cls in RUNNERS.items():
+            runner = cls(variant, seed, data)
+            for _ in range(epochs):
+                runner.epoch()
+            acc[lib].append(runner.test_accuracy())
+        print(f"seed {seed}: " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in acc.items()), flush=True)
+    for lib, v in acc.items():
+        sd = statistics.stdev(v) if len(v) > 1 else 0.0
+        print(f"{lib}: mean {statistics.mean(v):.4f}, sd {sd:.4f} over {n} seeds, {epochs} epochs")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--variant", choices=sorted(VARIANTS), default="mlp-a")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--accuracy-seeds", type=int, metavar="N",
+                    help="instead of timing: train both libraries for --epochs with seeds 0..N-1 "
+                         "and report the test accuracies (mean and sd)")
     ap.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.variant, args.seed)
+        return
+    if args.accuracy_seeds:
+        accuracy_over_seeds(args.variant, args.epochs, args.accuracy_seeds)
         return
 
     import threadpoolctl
