@@ -69,7 +69,8 @@ def evaluate_model(model, dataset: str, root=None, download: bool = True) -> dic
     if not flat and x_test.shape[1] != shape[0]:
         raise CLIError(f"the model takes {shape[0]} channels, {ds.title} has {x_test.shape[1]}")
     try:
-        logits = predict(model, x_test, batch_size=1000)
+        # image batches stay small: a convolution's im2col matrix grows with m
+        logits = predict(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
     except ValueError as exc:
         raise CLIError(f"the model cannot read {ds.title}: {squash(exc)}") from exc
     loss = SoftmaxCrossEntropyLoss().forward(logits, t_test)   # J0 = -(1/m) sum log y_t

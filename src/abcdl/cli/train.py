@@ -420,7 +420,8 @@ def run(args) -> int:
     model.eval()
 
     # The test set, once: one forward pass gives the loss, the accuracy, the confusion and the mistakes.
-    logits = predict_logits(model, x_test, batch_size=1000)
+    # (image batches stay small: a convolution's im2col matrix grows with m)
+    logits = predict_logits(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
     test_loss = loss_fn.forward(logits, t_test)        # J0 = -(1/m) sum log y_t
     y_pred = logits.argmax(axis=1)                       # y = argmax_k z_k
     correct = int(np.count_nonzero(y_pred == t_test))
