@@ -25,6 +25,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from _helpers import LogCollector, assert_finite
 from abcdl import experiments
 from abcdl.experiments import _base
 from abcdl.experiments._base import PNG_SIGNATURE, ParamError, Result, jsonable
@@ -192,19 +193,12 @@ def test_experiments_bad_lang_is_a_param_error():
 
 # ----------------------------------------------------------------------------- every experiment renders
 
-class _GlyphLog(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("name", list(SMALL))
 def test_experiments_run_small_and_render(name, lang):
-    handler = _GlyphLog()
+    handler = LogCollector()
     logging.getLogger("matplotlib").addHandler(handler)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -225,18 +219,9 @@ def test_experiments_run_small_and_render(name, lang):
     d = json.loads(res.to_json())
     assert d["params"]["lang"] == lang
     assert res.summary().startswith(f"{name} (")
-    _assert_finite(res.numbers)
+    assert_finite(res.numbers)
 
 
-def _assert_finite(obj, where="numbers"):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _assert_finite(v, f"{where}.{k}")
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _assert_finite(v, f"{where}[{i}]")
-    elif isinstance(obj, float):
-        assert math.isfinite(obj), where
 
 
 # ----------------------------------------------------------------------------- L2 curse of dimensionality

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from threadpoolctl import threadpool_limits
 
+from _helpers import LogCollector, assert_finite
 from abcdl import experiments
 from abcdl.experiments import (
     _training,
@@ -52,24 +53,8 @@ def _small(name: str, data_root) -> dict:
     return {**SMALL[name], "root": str(data_root)}
 
 
-def _assert_finite(obj, where="numbers"):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _assert_finite(v, f"{where}.{k}")
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _assert_finite(v, f"{where}[{i}]")
-    elif isinstance(obj, float):
-        assert math.isfinite(obj), where
 
 
-class _GlyphLog(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
 
 
 # ----------------------------------------------------------------------------- every experiment
@@ -83,7 +68,7 @@ def test_experiments_training_registered(name):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("name", list(SMALL))
 def test_experiments_training_small_run_renders(name, lang, data_root):
-    handler = _GlyphLog()
+    handler = LogCollector()
     logging.getLogger("matplotlib").addHandler(handler)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -105,7 +90,7 @@ def test_experiments_training_small_run_renders(name, lang, data_root):
     d = json.loads(res.to_json())                              # strict JSON: no NaN / Infinity
     assert d["params"]["lang"] == lang
     assert res.summary().startswith(f"{name} (")
-    _assert_finite(res.numbers)
+    assert_finite(res.numbers)
 
 
 @pytest.mark.parametrize("name, bad", [

@@ -1,0 +1,29 @@
+"""Small helpers shared by test files (import as ``from _helpers import ...``)."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+
+def assert_finite(obj, where: str = "numbers") -> None:
+    """Every float inside nested dicts and lists of ``obj`` is finite (the path names the culprit)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            assert_finite(v, f"{where}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            assert_finite(v, f"{where}[{i}]")
+    elif isinstance(obj, float):
+        assert math.isfinite(obj), where
+
+
+class LogCollector(logging.Handler):
+    """Collects log messages (attach to matplotlib's logger to catch missing-glyph reports)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record) -> None:
+        self.messages.append(record.getMessage())
