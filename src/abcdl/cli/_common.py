@@ -56,6 +56,17 @@ class HelpFormatter(argparse.HelpFormatter):
         return text + " (default: %(default)s)"
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type``: a positive integer, or a clear one-line error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def squash(text: str) -> str:
     """One line from a multi-line message: lines joined with spaces, runs of blanks collapsed."""
     return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()

@@ -42,6 +42,7 @@ from ._common import (
     load_model,
     model_path_arg,
     num_outputs,
+    positive_int,
     run_info,
     softmax,
     squash,
@@ -65,7 +66,7 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL",
                    help="a .safetensors model file, or a run folder holding model.safetensors")
     p.add_argument("files", metavar="FILE", nargs="+", help="PNG/JPEG images or .npy arrays")
-    p.add_argument("--top", type=_top, default=None, metavar="K",
+    p.add_argument("--top", type=positive_int, default=None, metavar="K",
                    help="show only the K most likely classes (default: all)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--dataset", choices=list(DATASETS), default=None,
@@ -77,16 +78,6 @@ def register(sub) -> None:
                    help="for MNIST digit models: fit the ink in 20x20 and centre it by mass, as MNIST "
                         "was made; on by default (images already 28x28 are used as they are)")
     p.set_defaults(func=run)
-
-
-def _top(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return k
 
 
 # ----------------------------------------------------------------------------- images

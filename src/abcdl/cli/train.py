@@ -42,6 +42,7 @@ from ._common import (
     finite,
     load_dataset,
     peak_memory_mb,
+    positive_int,
     softmax,
     squash,
     to_unit,
@@ -68,16 +69,6 @@ FIGURES = ("curves.png", "confusion.png", "mistakes.png")
 
 
 # ----------------------------------------------------------------------------- options
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
 
 def _nonneg_float(text: str) -> float:
     try:
@@ -147,7 +138,7 @@ def register(sub) -> None:
                    help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then ~/.cache/abcdl)")
     g.add_argument("--no-download", dest="download", action="store_false",
                    help="never download missing files; fail with instructions instead")
-    g.add_argument("--subset", type=_positive_int, metavar="N", default=None,
+    g.add_argument("--subset", type=positive_int, metavar="N", default=None,
                    help="train (and validate) on the first N training examples only, for quick runs")
     g.add_argument("--val-split", type=_fraction, metavar="F", default=0.1,
                    help="share of the (shuffled) training set held out for validation")
@@ -182,12 +173,12 @@ def register(sub) -> None:
     g.add_argument("--schedule", choices=("none", "step", "cosine"), default=DEFAULT_SCHEDULE,
                    help="learning-rate schedule per epoch (L27): cosine decays to 0 over --epochs; step "
                         "multiplies by --gamma every --step-size epochs")
-    g.add_argument("--step-size", type=_positive_int, metavar="E", default=None,
+    g.add_argument("--step-size", type=positive_int, metavar="E", default=None,
                    help="epochs between decays of the step schedule (default: a third of --epochs)")
     g.add_argument("--gamma", type=_fraction, default=0.1, help="decay factor of the step schedule")
-    g.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+    g.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
                    help="passes over the training data (L36)")
-    g.add_argument("--batch-size", type=_positive_int, metavar="M", default=DEFAULT_BATCH,
+    g.add_argument("--batch-size", type=positive_int, metavar="M", default=DEFAULT_BATCH,
                    help="examples per mini-batch (L36)")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the split, the initial weights, dropout and the shuffling: "
