@@ -107,7 +107,25 @@ class XORTable(NamedTuple):
         return "\n".join(rows)
 
 
-class LogicGate:
+class _GateOutputs:
+    """What a single gate and a network of gates share: calling on bits, and the truth table.
+
+    Subclasses define ``pre_activation(X)`` (m,), ``predict(X)`` in {0, 1} and ``name``.
+    """
+
+    def __call__(self, x1, x2):
+        """Output for x1, x2 (0/1 scalars or equal-shape arrays)."""
+        a, b = np.broadcast_arrays(np.asarray(x1), np.asarray(x2))
+        out = self.predict(np.stack([a.ravel(), b.ravel()], axis=1)).reshape(a.shape)
+        return int(out) if out.ndim == 0 else out
+
+    def truth_table(self) -> TruthTable:
+        """Inputs 00, 01, 10, 11 with the (output) pre-activations z and outputs step(z)."""
+        z = self.pre_activation(GATE_INPUTS)
+        return TruthTable(GATE_INPUTS.copy(), z, F.step(z).astype(np.int64), self.name)
+
+
+class LogicGate(_GateOutputs):
     """A perceptron with fixed weights (w0, w1, w2) on 0/1 inputs (L6).
 
     Parameters
@@ -155,17 +173,6 @@ class LogicGate:
         """0/1 outputs step(z) for each row of X (m, 2); shape (m,)."""
         return F.step(self.pre_activation(X)).astype(np.int64)   # 1 if z > 0 else 0
 
-    def __call__(self, x1, x2):
-        """Gate output for x1, x2 (0/1 scalars or equal-shape arrays)."""
-        a, b = np.broadcast_arrays(np.asarray(x1), np.asarray(x2))
-        out = self.predict(np.stack([a.ravel(), b.ravel()], axis=1)).reshape(a.shape)
-        return int(out) if out.ndim == 0 else out
-
-    def truth_table(self) -> TruthTable:
-        """Inputs 00, 01, 10, 11 with their pre-activations and outputs."""
-        z = self.pre_activation(GATE_INPUTS)
-        return TruthTable(GATE_INPUTS.copy(), z, F.step(z).astype(np.int64), self.name)
-
     def _who(self) -> str:
         return f"LogicGate {self.name}" if self.name else "LogicGate"
 
@@ -175,7 +182,7 @@ class LogicGate:
         return f"LogicGate(({w}){label})"
 
 
-class TwoLayerGateNetwork:
+class TwoLayerGateNetwork(_GateOutputs):
     """A 2-layer network of gates: output_gate(hidden_1(x), hidden_2(x)) (L9).
 
     ``XOR = TwoLayerGateNetwork((OR, NAND), AND)``: the hidden layer computes
@@ -204,16 +211,6 @@ class TwoLayerGateNetwork:
     def predict(self, X) -> np.ndarray:
         """Network output step(z[2]) in {0, 1}; shape (m,)."""
         return F.step(self.pre_activation(X)).astype(np.int64)
-
-    def __call__(self, x1, x2):
-        a, b = np.broadcast_arrays(np.asarray(x1), np.asarray(x2))
-        out = self.predict(np.stack([a.ravel(), b.ravel()], axis=1)).reshape(a.shape)
-        return int(out) if out.ndim == 0 else out
-
-    def truth_table(self) -> TruthTable:
-        """Inputs with the output layer's pre-activations and outputs."""
-        z = self.pre_activation(GATE_INPUTS)
-        return TruthTable(GATE_INPUTS.copy(), z, F.step(z).astype(np.int64), self.name)
 
     def layer_table(self) -> XORTable:
         """The lecture's table: every gate's pre-activation and output for 00, 01, 10, 11."""
