@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -76,38 +77,49 @@ class Adam(Optimizer):
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
         g = p.grad
         if self.weight_decay != 0:
-            (gbuf,) = self._buffers(p, 3)[2:]
+            (gbuf,) = self._buffers(p, 2)[1:]
             np.multiply(p.data, self.weight_decay, out=gbuf)
             g = np.add(g, gbuf, out=gbuf)                         # g <- g + lambda x
         self._adam(p, g, state)
 
     def _adam(self, p: Parameter, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        """The Adam step proper, from gradient ``g`` (shared with AdamW)."""
+        """The Adam step proper, from gradient ``g`` (shared with AdamW).
+
+        The slide's formulas, computed with fewer passes over memory (issue 7):
+
+        * M <- b1 M + (1 - b1) g is computed as b1 (M - g) + g, in place on M
+          (the same number, with no scratch array); likewise for V with g ⊙ g.
+        * The bias corrections are folded into two scalars (Kingma & Ba, sec. 2):
+          with c1 = 1 - b1^t and c2 = 1 - b2^t,
+              alpha M^ / (sqrt(V^) + eps) = (alpha sqrt(c2) / c1) M / (sqrt(V) + eps sqrt(c2))
+              alpha M^ / sqrt(V^ + eps)   = (alpha sqrt(c2) / c1) M / sqrt(V + eps c2)
+          which saves dividing two whole arrays by c1 and c2 at every step.
+        Both are exact in real arithmetic; in floating point they differ from the
+        step-by-step form by a few units in the last place (the PyTorch parity and
+        lecture tests check that).
+        """
         b1, b2 = self.betas
         t = self.t
         m, v = state["m"], state["v"]
-        buf, denom = self._buffers(p, 2)[:2]
-        np.multiply(g, 1.0 - b1, out=buf)
+        (buf,) = self._buffers(p, 1)[:1]
+        m -= g
         m *= b1
-        m += buf                                                  # M <- b1 M + (1 - b1) g
-        np.multiply(g, g, out=buf)
-        buf *= 1.0 - b2
+        m += g                                                    # M <- b1 M + (1 - b1) g
+        np.multiply(g, g, out=buf)                                # g ⊙ g
+        v -= buf
         v *= b2
         v += buf                                                  # V <- b2 V + (1 - b2) g ⊙ g
-        if self.bias_correction:
-            m_hat = np.divide(m, 1.0 - b1 ** t, out=buf)          # M^ = M / (1 - b1^t)
-            v_hat = np.divide(v, 1.0 - b2 ** t, out=denom)        # V^ = V / (1 - b2^t)
-        else:
-            m_hat, v_hat = m, v                                   # M^ = M, V^ = V
+        # M^ = M / c1, V^ = V / c2 (c = 1 when bias_correction is off), folded into the step below.
+        c1, c2 = (1.0 - b1 ** t, 1.0 - b2 ** t) if self.bias_correction else (1.0, 1.0)
         if self.eps_inside_sqrt:
-            np.add(v_hat, self.eps, out=denom)
-            np.sqrt(denom, out=denom)                             # sqrt(V^ + eps)
+            np.add(v, self.eps * c2, out=buf)
+            np.sqrt(buf, out=buf)                 # sqrt(V + eps c2) = sqrt(c2) sqrt(V^ + eps)
         else:
-            np.sqrt(v_hat, out=denom)
-            denom += self.eps                                     # sqrt(V^) + eps
-        np.divide(m_hat, denom, out=denom)
-        denom *= self.lr
-        p.data -= denom                                           # x <- x - alpha M^ / (sqrt(V^) + eps)
+            np.sqrt(v, out=buf)
+            buf += self.eps * math.sqrt(c2)       # sqrt(V) + eps sqrt(c2) = sqrt(c2) (sqrt(V^) + eps)
+        np.divide(m, buf, out=buf)
+        buf *= self.lr * math.sqrt(c2) / c1
+        p.data -= buf                                             # x <- x - alpha M^ / (sqrt(V^) + eps)
 
 
 class AdamW(Adam):
