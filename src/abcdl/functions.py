@@ -211,7 +211,7 @@ def binary_cross_entropy_with_logits(z, t) -> float:
 def _class_indices(t: np.ndarray, m: int, k: int, what: str) -> np.ndarray:
     if t.shape != (m,):
         raise ValueError(f"{what}: labels must have shape ({m},), got {t.shape}")
-    if not np.issubdtype(t.dtype, np.integer):
+    if t.dtype.kind not in "iu":                      # not an integer dtype
         if not np.all(np.mod(t, 1) == 0):
             raise ValueError(f"{what}: class labels must be integers, got dtype {t.dtype}")
         t = t.astype(np.int64)

@@ -85,18 +85,19 @@ class SoftmaxCrossEntropyLoss(_Loss):
         else:
             rows = np.arange(m)
             S_t = S[rows, idx]                        # z_t - c for the true class t
-            t_sum = 1.0
         with np.errstate(under="ignore"):
             Y = np.exp(S, out=S)                      # e^(z_k - c)
         sums = Y.sum(axis=1)                          # sum_i e^(z_i - c)
         # J = -(1/m) sum T log Y = (1/m) sum [ (sum_k t_k) log sum_i e^(z_i - c) - sum_k t_k (z_k - c) ]
-        loss = float(np.sum(t_sum * np.log(sums)) - np.sum(S_t)) / m
-        Y /= sums[:, None]                            # y_k = softmax(z)_k
+        log_sums = np.log(sums)
         if t.ndim == 2:
-            Y -= t                                    # Y - T
+            log_sums *= t_sum
+        loss = float(log_sums.sum() - S_t.sum()) / m
+        Y *= (1.0 / m) / sums[:, None]                # y_k / m = softmax(z)_k / m
+        if t.ndim == 2:
+            Y -= t / m                                # dZ = (Y - T) / m
         else:
-            Y[rows, idx] -= 1                         # Y - T with T one-hot
-        Y *= np.asarray(1.0 / m, dtype=Y.dtype)      # dZ = (Y - T) / m
+            Y[rows, idx] -= 1.0 / m                   # dZ = (Y - T) / m with T one-hot
         self._grad = Y
         return self._finite(loss, "SoftmaxCrossEntropyLoss")
 

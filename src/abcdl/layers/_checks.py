@@ -14,7 +14,7 @@ def check_input(layer, x, ndim: int | tuple[int, ...], features: int | None = No
     """
     if not isinstance(x, np.ndarray):
         x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype.kind != "f":                        # (a fast np.issubdtype(x.dtype, np.floating))
         if x.dtype == object or not np.issubdtype(x.dtype, np.number):
             raise TypeError(f"{layer._where()}: expected a numeric array, got dtype {x.dtype}")
         x = x.astype(np.float64 if x.dtype.itemsize > 4 else np.float32)

@@ -9,6 +9,8 @@ from .._types import Array
 from ..module import Module
 from ._checks import check_input, need_forward
 
+_ANY_NDIM = (1, 2, 3, 4, 5)
+
 
 class _Activation(Module):
     """Elementwise activation; subclasses cache what g' needs in ``self._cache``."""
@@ -18,7 +20,7 @@ class _Activation(Module):
         self._cache = None
 
     def _input(self, Z) -> np.ndarray:
-        return check_input(self, Z, tuple(range(1, 6)), expect="(m, ...)")
+        return check_input(self, Z, _ANY_NDIM, expect="(m, ...)")
 
     def config(self) -> dict:
         return {}
