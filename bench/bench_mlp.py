@@ -12,6 +12,11 @@ Run from the project root (MNIST from ABCDL_DATA or the loader's cache):
     ABCDL_DATA=../shared/data python bench/bench_mlp.py --variant dropout-bn
     ABCDL_DATA=../shared/data python bench/bench_mlp.py --epochs 3 --json out.json
 
+On a machine that forces an OpenBLAS kernel (``OPENBLAS_CORETYPE``, set on some
+CPUs for old OpenBLAS builds), run it once as is and once with NumPy's own choice:
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_mlp.py``; the
+last line names the kernel that ran.
+
 This is a benchmark, not a test: nothing in the test suite times anything.
 """
 
@@ -240,6 +245,9 @@ def main() -> None:
     ap.add_argument("--variant", choices=sorted(VARIANTS), default="mlp-a")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pause", type=float, default=0.3, metavar="S",
+                    help="seconds to wait before each timed epoch (default 0.3): the other worker's "
+                         "thread pool spins for a while after its epoch and would slow this one")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--accuracy-seeds", type=int, metavar="N",
                     help="instead of timing: train both libraries for --epochs with seeds 0..N-1 "
@@ -260,6 +268,7 @@ def main() -> None:
     times = {w.name: [] for w in workers}
     for epoch in range(args.epochs):
         for w in workers if epoch % 2 == 0 else workers[::-1]:   # alternate who goes first
+            time.sleep(args.pause)                                 # let the other's threads go idle
             times[w.name].append(w.ask("epoch")["seconds"])
         print(f"epoch {epoch + 1:2d}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()),
               flush=True)
@@ -272,7 +281,9 @@ def main() -> None:
 
     blas = threadpoolctl.threadpool_info()
     res = {
-        "variant": args.variant, "epochs": args.epochs, "date": time.strftime("%Y-%m-%d"),
+        "variant": args.variant, "epochs": args.epochs,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "pause_s": args.pause, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "numpy": np.__version__, "torch": torch.__version__,
         "blas": [f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')})" for b in blas],
@@ -290,6 +301,9 @@ def main() -> None:
         }
     a, t = res["libs"]["abcdl"], res["libs"]["torch"]
     res["ratio_epoch_time"] = a["epoch_s_median"] / t["epoch_s_median"]
+    # The machine's speed can drift within a run; the ratio of each epoch pair is robust to that.
+    res["ratio_epoch_time_pairs_median"] = statistics.median(
+        ta / tt for ta, tt in zip(times["abcdl"], times["torch"], strict=True))
     res["ratio_peak_rss"] = a["peak_rss_mb"] / t["peak_rss_mb"]
     res["ratio_training_mb"] = a["training_mb"] / max(t["training_mb"], 1e-9)
     print()
@@ -300,7 +314,8 @@ def main() -> None:
         print(f"{name:8s} {v['epoch_s_median']:15.3f} {v['epoch_s_min']:7.3f} {v['epoch_s_max']:7.3f} "
               f"{v['samples_per_s']:10.0f} {v['test_accuracy']:9.4f} {v['predict_samples_per_s']:10.0f} "
               f"{v['peak_rss_mb']:12.0f} {v['training_mb']:12.1f}")
-    print(f"ratio abcdl/PyTorch: epoch time {res['ratio_epoch_time']:.2f}, "
+    print(f"ratio abcdl/PyTorch: epoch time {res['ratio_epoch_time']:.2f} "
+          f"(median of the {args.epochs} epoch pairs' ratios {res['ratio_epoch_time_pairs_median']:.2f}), "
           f"peak memory {res['ratio_peak_rss']:.2f} (after loading the data), "
           f"training memory {res['ratio_training_mb']:.2f}")
     print(f"BLAS: {res['blas']}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
