@@ -66,7 +66,10 @@ class AbcdlRunner:
                          init="he", dtype=np.float32)
         self.loss_fn = SoftmaxCrossEntropyLoss()
         self.opt = Adam(self.model.parameters(), lr=1e-3)
-        self.rng = np.random.default_rng(seed)
+        # Shuffle from the library generator, continuing after the initial weights (as a user
+        # would after abcdl.seed): a second default_rng(seed) would replay the very random
+        # numbers that drew the weights as the first epoch's order.
+        self.rng = abcdl.get_rng()
         self.x, self.t, self.xt, self.tt = data
 
     def epoch(self) -> None:
