@@ -248,7 +248,9 @@ def fit(model: Module, loss_fn, optimizer, train_data, epochs: int = 1, batch_si
         0 silent, 1 a progress bar per epoch (running loss / accuracy), 2 one line per epoch.
     rng : np.random.Generator or int, optional
         Shuffling order; default the library generator, so ``abcdl.seed(n)`` before
-        building the model makes the whole run bit-for-bit repeatable.
+        building the model makes the whole run bit-for-bit repeatable.  Better not pass
+        the same int ``n`` as well: a fresh ``default_rng(n)`` replays the random numbers
+        that drew the initial weights as the first epochs' order.
     regularizer : optional
         ``penalty(model, m) -> float`` added to the reported loss (m = batch size) and
         ``backward(model, m)`` adding its gradient to the weights' ``grad`` (L31, L32).
