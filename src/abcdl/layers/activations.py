@@ -31,8 +31,8 @@ class ReLU(_Activation):
 
     def forward(self, Z: Array) -> Array:
         Z = self._input(Z)
-        mask = Z > 0
-        self._cache = mask
+        mask = (Z > 0).astype(Z.dtype)                # g'(Z) = [Z > 0] as 0/1 floats (a float mask
+        self._cache = mask                            # multiplies about twice as fast as a boolean one)
         return Z * mask                               # A = max(0, Z)
 
     def backward(self, dA: Array) -> Array:
