@@ -144,7 +144,104 @@ class TorchRunner:
         return float((self.predict().argmax(1) == self.tt).float().mean())
 
 
+# -- a tight hand-written NumPy loop (the reference for what NumPy can do) -----
+class NumpyRunner:
+    """MLP-A written out by hand in float32 NumPy: no layers, no checks, no metrics.
+
+    Gradients are assigned (not accumulated), and Adam updates one flat vector of all
+    parameters with the bias corrections folded into the step size.  MLP-A only (no
+    dropout or batch norm).  It shows how close the library comes to plain NumPy's floor.
+    """
+
+    name = "numpy"
+
+    def __init__(self, variant: str, seed: int, data) -> None:
+        hidden, p, bn = VARIANTS[variant]
+        if p or bn:
+            raise SystemExit(f"the hand-written NumPy loop implements MLP-A only, not {variant}")
+        rng = np.random.default_rng(seed)
+        sizes = (784, *hidden, 10)
+        shapes = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)] + [(o,) for o in sizes[1:]]
+        total = sum(int(np.prod(sh)) for sh in shapes)
+        # One flat vector each for the parameters, gradients, M, V and a scratch array, so that
+        # Adam is 12 NumPy calls a step for the whole network; the layers use views into them.
+        self.flat = {k: np.zeros(total, np.float32) for k in ("p", "g", "m", "v", "buf")}
+        views, off = {k: [] for k in self.flat}, 0
+        for sh in shapes:
+            size = int(np.prod(sh))
+            for k, arr in self.flat.items():
+                views[k].append(arr[off:off + size].reshape(sh))
+            off += size
+        nl = len(sizes) - 1
+        for w, (o, i) in zip(views["p"][:nl], shapes[:nl], strict=True):
+            w[...] = rng.standard_normal((o, i)) * np.sqrt(2.0 / i)    # He; biases stay 0
+        self.W, self.b = views["p"][:nl], views["p"][nl:]
+        self.grads = views["g"]
+        self.t = 0
+        self.rng = rng
+        self.x, self.y, self.xt, self.tt = data
+
+    def _forward(self, xb):
+        a, acts = xb, []
+        for i, (w, b) in enumerate(zip(self.W, self.b, strict=True)):
+            z = a @ w.T
+            z += b
+            if i < len(self.W) - 1:
+                mask = (z > 0).astype(np.float32)
+                acts.append((a, mask))
+                a = z * mask
+            else:
+                acts.append((a, None))
+                a = z
+        return a, acts
+
+    def epoch(self) -> None:
+        n, nl = len(self.x), len(self.W)
+        gw, gb = self.grads[:nl], self.grads[nl:]
+        b1, b2, lr, eps = 0.9, 0.999, 1e-3, 1e-8
+        perm = self.rng.permutation(n)
+        for s in range(0, n, 100):
+            idx = perm[s:s + 100]
+            xb, tb = self.x.take(idx, axis=0), self.y.take(idx, axis=0)
+            z, acts = self._forward(xb)
+            z -= z.max(axis=1, keepdims=True)                  # softmax cross-entropy, backward only
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            z[np.arange(len(idx)), tb] -= 1
+            d = z * np.float32(1.0 / len(idx))
+            for i in range(nl - 1, -1, -1):
+                a, _ = acts[i]
+                np.matmul(d.T, a, out=gw[i])
+                np.sum(d, axis=0, out=gb[i])
+                if i:
+                    d = d @ self.W[i]
+                    d *= acts[i - 1][1]
+            self.t += 1
+            c2 = np.sqrt(1 - b2 ** self.t)
+            step, e = lr * c2 / (1 - b1 ** self.t), eps * c2
+            q, g, m, v, buf = (self.flat[k] for k in ("p", "g", "m", "v", "buf"))
+            m -= g
+            m *= b1
+            m += g
+            np.multiply(g, g, out=buf)
+            v -= buf
+            v *= b2
+            v += buf
+            np.sqrt(v, out=buf)
+            buf += e
+            np.divide(m, buf, out=buf)
+            buf *= step
+            q -= buf
+
+    def predict(self):
+        return np.concatenate([self._forward(self.xt[i:i + 1000])[0] for i in range(0, len(self.xt), 1000)])
+
+    def test_accuracy(self) -> float:
+        return float((self.predict().argmax(1) == self.tt).mean())
+
+
 RUNNERS = {"abcdl": AbcdlRunner, "torch": TorchRunner}
+EXTRA_RUNNERS = {"numpy": NumpyRunner}
 
 
 def _status_mb(field: str) -> float:
@@ -176,7 +273,7 @@ def worker(lib: str, variant: str, seed: int) -> None:
     gc.collect()
     reset_peak()
     base = _status_mb("VmRSS")
-    runner = RUNNERS[lib](variant, seed, data)
+    runner = {**RUNNERS, **EXTRA_RUNNERS}[lib](variant, seed, data)
     built = _status_mb("VmRSS")
     print(json.dumps({"ready": lib}), flush=True)
     for line in sys.stdin:
@@ -255,7 +352,9 @@ def main() -> None:
     ap.add_argument("--accuracy-seeds", type=int, metavar="N",
                     help="instead of timing: train both libraries for --epochs with seeds 0..N-1 "
                          "and report the test accuracies (mean and sd)")
-    ap.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
+    ap.add_argument("--with-numpy", action="store_true",
+                    help="also time a tight hand-written NumPy loop (MLP-A only): the floor of plain NumPy")
+    ap.add_argument("--worker", choices=sorted({**RUNNERS, **EXTRA_RUNNERS}), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.variant, args.seed)
@@ -267,7 +366,8 @@ def main() -> None:
     import threadpoolctl
     import torch
 
-    workers = [Worker(lib, args.variant, args.seed) for lib in RUNNERS]
+    libs = [*RUNNERS, *(["numpy"] if args.with_numpy else [])]
+    workers = [Worker(lib, args.variant, args.seed) for lib in libs]
     times = {w.name: [] for w in workers}
     for epoch in range(args.epochs):
         for w in workers if epoch % 2 == 0 else workers[::-1]:   # alternate who goes first
@@ -321,8 +421,18 @@ def main() -> None:
           f"(median of the {args.epochs} epoch pairs' ratios {res['ratio_epoch_time_pairs_median']:.2f}), "
           f"peak memory {res['ratio_peak_rss']:.2f} (after loading the data), "
           f"training memory {res['ratio_training_mb']:.2f}")
+    if "numpy" in res["libs"]:
+        h = res["libs"]["numpy"]["epoch_s_median"]
+        res["ratio_numpy_to_torch"] = h / t["epoch_s_median"]
+        res["ratio_abcdl_to_numpy"] = a["epoch_s_median"] / h
+        print(f"hand-written NumPy loop / PyTorch: {res['ratio_numpy_to_torch']:.2f}; "
+              f"abcdl / hand-written NumPy loop: {res['ratio_abcdl_to_numpy']:.2f}")
     print(f"BLAS: {res['blas']}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
           f"load average {os.getloadavg()[0]:.2f}")
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        print(f"note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} forces that kernel on NumPy's "
+              f"OpenBLAS (PyTorch has its own BLAS); for NumPy's own choice run "
+              f"env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python {' '.join(sys.argv)}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(res, f, indent=2)
