@@ -376,7 +376,10 @@ def main() -> None:
         print(f"epoch {epoch + 1:2d}: " + "  ".join(f"{k} {v[-1]:.3f}s" for k, v in times.items()),
               flush=True)
     acc = {w.name: w.ask("accuracy")["accuracy"] for w in workers}
-    infer = {w.name: 10_000 / w.ask("predict")["seconds"] for w in workers}
+    infer = {}
+    for w in workers:
+        time.sleep(args.pause)                                     # as for the epochs
+        infer[w.name] = 10_000 / w.ask("predict")["seconds"]
     mem = {w.name: w.ask("memory") for w in workers}
     for w in workers:
         w.close()
