@@ -88,7 +88,7 @@ class Adam(Optimizer):
         The slide's formulas, computed with fewer passes over memory (issue 7):
 
         * M <- b1 M + (1 - b1) g is computed as b1 (M - g) + g, in place on M
-          (the same number, with no scratch array); likewise for V with g ⊙ g.
+          (no scratch array, one pass fewer); likewise for V with g ⊙ g.
         * The bias corrections are folded into two scalars (Kingma & Ba, sec. 2):
           with c1 = 1 - b1^t and c2 = 1 - b2^t,
               alpha M^ / (sqrt(V^) + eps) = (alpha sqrt(c2) / c1) M / (sqrt(V) + eps sqrt(c2))
