@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "functions", "numdiff", "init", "layers", "losses", "models", "optim", "regularizers",
-    "data", "train", "callbacks", "summary", "experiments", "checkpoint", "report", "cli",
+    "data", "train", "history", "metrics", "callbacks", "summary", "experiments", "checkpoint",
+    "report", "cli",
 }
 
 __all__ = [

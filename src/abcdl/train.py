@@ -29,113 +29,13 @@ import numpy as np
 from ._config import get_default_dtype, get_rng
 from ._types import Array, Rng
 from .callbacks import Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint
-from .losses import MSELoss, SigmoidBCELoss, SoftmaxCrossEntropyLoss
+from .history import History, TrainingDiverged
+from .losses import MSELoss, SigmoidBCELoss
+from .metrics import _metric_kind, _n_correct, accuracy
 from .module import Module
 
 __all__ = ["fit", "evaluate", "predict", "accuracy", "History", "TrainingDiverged",
            "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler"]
-
-
-class TrainingDiverged(FloatingPointError):  # noqa: N818 (the name the API promises)
-    """The training loss became NaN or Inf.  ``epoch`` and ``step`` are 1-based, as printed;
-    ``history`` holds the epochs completed before it happened."""
-
-    def __init__(self, message: str, epoch: int, step: int, loss: float, history: History) -> None:
-        super().__init__(message)
-        self.epoch, self.step, self.loss, self.history = epoch, step, loss, history
-
-
-class History:
-    """What :func:`fit` records, one entry per completed epoch (Keras' names).
-
-    Attributes
-    ----------
-    history : dict of str -> list of float
-        ``"loss"`` (data loss + regularizer penalty, averaged over the epoch's batches,
-        weighted by batch size), ``"accuracy"`` (running, as the weights changed),
-        ``"val_loss"``, ``"val_accuracy"`` (data loss of the model after the epoch),
-        ``"lr"`` (the learning rate used during the epoch).
-    epoch : list of int
-        0-based indices of the completed epochs.
-    params : dict
-        ``epochs``, ``batch_size``, ``steps`` (batches per epoch), ``samples``.
-    interrupted : bool
-        True when Ctrl-C (or a ``KeyboardInterrupt`` from a callback) ended training.
-    stopped_at : tuple of int or None
-        ``(epoch, step)``, 0-based, of the last batch run before an interruption.
-    """
-
-    def __init__(self, params: dict | None = None) -> None:
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-        self.params: dict = dict(params or {})
-        self.interrupted = False
-        self.stopped_at: tuple[int, int] | None = None
-
-    def _append(self, epoch: int, logs: dict) -> None:
-        self.epoch.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
-
-    @property
-    def lr(self) -> list[float]:
-        """The learning rate of each epoch."""
-        return self.history.get("lr", [])
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    def to_dict(self) -> dict:
-        """JSON-able copy: ``{"epoch": [...], "loss": [...], ..., "interrupted": bool}``."""
-        return {"epoch": list(self.epoch), **{k: list(v) for k, v in self.history.items()},
-                "interrupted": self.interrupted}
-
-    def __repr__(self) -> str:
-        flag = ", interrupted" if self.interrupted else ""
-        return f"History(epochs={len(self.epoch)}, keys={list(self.history)}{flag})"
-
-
-# -- metrics -------------------------------------------------------------------
-def _n_correct(out: np.ndarray, t: np.ndarray, kind: str, threshold: float = 0.0) -> tuple[int, int]:
-    """(number correct, number counted) for one batch; ``kind`` is "categorical" or "binary"."""
-    if kind == "categorical" or (kind == "auto" and out.ndim == 2 and out.shape[1] > 1):
-        labels = t.argmax(axis=1) if t.ndim == 2 else t          # one-hot rows -> class indices
-        return int(np.count_nonzero(out.argmax(axis=1) == labels)), out.shape[0]   # y = argmax_k z_k
-    # one logit per output: y = [z > threshold] (sigma(z) > 1/2 <=> z > 0), t in {0, 1}
-    hit = (out > threshold) == (t.reshape(out.shape) > 0.5)
-    return int(np.count_nonzero(hit)), hit.size
-
-
-def accuracy(outputs: Array, t, threshold: float = 0.0) -> float:
-    """Fraction of correct predictions (L35).
-
-    With (m, K) outputs, K > 1, the prediction is argmax_k and ``t`` holds class
-    indices (m,) or one-hot rows (m, K).  With (m,) or (m, 1) outputs (one logit per
-    example, binary) the prediction is ``z > threshold`` (0 for logits: sigma(z) > 1/2)
-    and ``t`` holds 0/1.
-    """
-    out, t = np.asarray(outputs), np.asarray(t)
-    if out.shape[0] != t.shape[0]:
-        raise ValueError(f"accuracy: {out.shape[0]} outputs but {t.shape[0]} targets")
-    if out.shape[0] == 0:
-        raise ValueError("accuracy: no examples")
-    correct, counted = _n_correct(out, t, "auto", threshold)
-    return correct / counted
-
-
-def _metric_kind(metrics, loss_fn) -> str | None:
-    """How accuracy is measured for this loss: "categorical", "binary", "auto" or None (off)."""
-    if metrics is None:
-        return None
-    if metrics not in ("auto", "accuracy"):
-        raise ValueError(f"metrics must be 'auto', 'accuracy' or None, got {metrics!r}")
-    if isinstance(loss_fn, SoftmaxCrossEntropyLoss):
-        return "categorical"
-    if isinstance(loss_fn, SigmoidBCELoss):
-        return "binary"
-    if metrics == "auto" and isinstance(loss_fn, MSELoss):
-        return None                                   # regression: no accuracy
-    return "auto"
 
 
 # -- data ----------------------------------------------------------------------
