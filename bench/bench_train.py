@@ -129,14 +129,27 @@ def section(results: dict[str, dict]) -> str:
         "did (an estimate for an otherwise idle machine); "
         "\"whole command\" adds start-up, loading the data, testing and writing the run folder. "
         "Peak memory is the process's maximum resident set size.", "",
-        "Wall times are pessimistic when the load average is above the number of cores: the machine was "
-        "shared with other jobs (other helpers' tests and benchmarks) during these runs. "
-        + spread(results), "",
+        load_sentence(results) + " " + spread(results), "",
         "Per-epoch output of the MNIST run:", "", "```",
     ]
     first = results.get("mnist", any_m)["bench"]["stdout"].rstrip().splitlines()
     lines += first + ["```", ""]
     return "\n".join(lines)
+
+
+def _busy(results: dict[str, dict]) -> bool:
+    """Whether the load average exceeded the number of cores before or after any run."""
+    cores = os.cpu_count() or 1
+    return any(max(m["bench"]["load_before"], m["bench"]["load_after"]) > cores for m in results.values())
+
+
+def load_sentence(results: dict[str, dict]) -> str:
+    """What the load average says about the wall times."""
+    if _busy(results):
+        return ("Wall times are pessimistic when the load average is above the number of cores: the "
+                "machine was shared with other jobs during these runs.")
+    peak = max(max(m["bench"]["load_before"], m["bench"]["load_after"]) for m in results.values())
+    return f"The machine was otherwise idle (load average at most {peak}, {os.cpu_count() or 1} cores)."
 
 
 def spread(results: dict[str, dict]) -> str:
@@ -147,8 +160,10 @@ def spread(results: dict[str, dict]) -> str:
         if e:
             parts.append(f"{m['dataset']['title']} epochs took {min(e):.1f} s to {max(e):.1f} s "
                          f"(median {sorted(e)[len(e) // 2]:.1f} s)")
-    return ("; ".join(parts) + ": the same work, so the slow epochs measure the other jobs, not abcdl.") \
-        if parts else ""
+    if not parts:
+        return ""
+    tail = ": the same work, so the slow epochs measure the other jobs, not abcdl." if _busy(results) else "."
+    return "; ".join(parts) + tail
 
 
 def write_results(text: str) -> None:
