@@ -52,7 +52,7 @@ def main() -> None:
     schedule = LearningRateScheduler(CosineAnnealingLR(opt, T_max=args.epochs))
     t0 = time.perf_counter()
     history = fit(model, loss_fn, opt, (x_tr, t_tr), epochs=args.epochs, batch_size=100,
-                  validation=val, callbacks=[schedule], verbose=2, rng=args.seed)
+                  validation=val, callbacks=[schedule], verbose=2)   # shuffles from abcdl.seed's generator
     train_s = time.perf_counter() - t0
     test_loss, test_acc = evaluate(model, loss_fn, (x_test, t_test), batch_size=200)
     res = {"dataset": args.dataset, "config": vars(args), "test_accuracy": test_acc, "test_loss": test_loss,
