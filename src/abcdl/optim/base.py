@@ -41,26 +41,15 @@ def check_number(owner: str, name: str, value, low: float = 0.0, high: float | N
     return v
 
 
-class _FlatParameter:
+class _FlatParameter(Parameter):
     """All parameters of one dtype as one vector (``data``, ``grad``): what ``_update`` sees
-    when the optimizer uses contiguous storage."""
+    when the optimizer uses contiguous storage.  Unlike a Parameter it wraps the given
+    arrays as they are (no copy, no checks): they are the optimizer's own storage."""
 
-    __slots__ = ("data", "grad")
+    __slots__ = ()
 
     def __init__(self, data: np.ndarray, grad: np.ndarray) -> None:
-        self.data, self.grad = data, grad
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def size(self) -> int:
-        return self.data.size
+        self.data, self.grad, self.name = data, grad, None
 
 
 class Optimizer:
