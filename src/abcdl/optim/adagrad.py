@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number
+from .base import Optimizer, check_number, sqrt_plus_eps
 
 __all__ = ["AdaGrad"]
 
@@ -70,12 +70,7 @@ class AdaGrad(Optimizer):
         lr = self.lr / (1 + (self.t - 1) * self.lr_decay)         # alpha_t (PyTorch's lr_decay)
         np.multiply(g, g, out=denom)
         h += denom                                                # h <- h + g ⊙ g
-        if self.eps_inside_sqrt:
-            np.add(h, self.eps, out=denom)
-            np.sqrt(denom, out=denom)                             # sqrt(h + eps)
-        else:
-            np.sqrt(h, out=denom)
-            denom += self.eps                                     # sqrt(h) + eps
+        sqrt_plus_eps(h, self.eps, self.eps_inside_sqrt, out=denom)  # sqrt(h) + eps (or sqrt(h + eps))
         np.divide(g, denom, out=denom)
         denom *= lr
         x -= denom                                                # x <- x - alpha / (...) ⊙ g

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number
+from .base import Optimizer, check_number, sqrt_plus_eps
 
 __all__ = ["Adam", "AdamW"]
 
@@ -111,12 +111,9 @@ class Adam(Optimizer):
         v += buf                                                  # V <- b2 V + (1 - b2) g ⊙ g
         # M^ = M / c1, V^ = V / c2 (c = 1 when bias_correction is off), folded into the step below.
         c1, c2 = (1.0 - b1 ** t, 1.0 - b2 ** t) if self.bias_correction else (1.0, 1.0)
-        if self.eps_inside_sqrt:
-            np.add(v, self.eps * c2, out=buf)
-            np.sqrt(buf, out=buf)                 # sqrt(V + eps c2) = sqrt(c2) sqrt(V^ + eps)
-        else:
-            np.sqrt(v, out=buf)
-            buf += self.eps * math.sqrt(c2)       # sqrt(V) + eps sqrt(c2) = sqrt(c2) (sqrt(V^) + eps)
+        # sqrt(V) + eps sqrt(c2) = sqrt(c2) (sqrt(V^) + eps);  sqrt(V + eps c2) = sqrt(c2) sqrt(V^ + eps)
+        eps = self.eps * c2 if self.eps_inside_sqrt else self.eps * math.sqrt(c2)
+        sqrt_plus_eps(v, eps, self.eps_inside_sqrt, out=buf)
         np.divide(m, buf, out=buf)
         buf *= self.lr * math.sqrt(c2) / c1
         p.data -= buf                                             # x <- x - alpha M^ / (sqrt(V^) + eps)

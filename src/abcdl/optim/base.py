@@ -41,6 +41,20 @@ def check_number(owner: str, name: str, value, low: float = 0.0, high: float | N
     return v
 
 
+def sqrt_plus_eps(s: np.ndarray, eps: float, inside: bool, out: np.ndarray) -> np.ndarray:
+    """The adaptive methods' denominator, written into ``out`` (L25-L27).
+
+    ``inside=False``: sqrt(s) + eps (PyTorch, the papers, SPEC);
+    ``inside=True``:  sqrt(s + eps) (how the lecture's AdaGrad/RMSProp/Adam slides write it).
+    """
+    if inside:
+        np.add(s, eps, out=out)
+        return np.sqrt(out, out=out)                              # sqrt(s + eps)
+    np.sqrt(s, out=out)
+    out += eps                                                    # sqrt(s) + eps
+    return out
+
+
 class _FlatParameter(Parameter):
     """All parameters of one dtype as one vector (``data``, ``grad``): what ``_update`` sees
     when the optimizer uses contiguous storage.  Unlike a Parameter it wraps the given

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number
+from .base import Optimizer, check_number, sqrt_plus_eps
 
 __all__ = ["RMSProp"]
 
@@ -90,12 +90,7 @@ class RMSProp(Optimizer):
             s = np.subtract(h, denom, out=denom)                  # s = h - m ⊙ m  (variance of g)
         else:
             s = h                                                 # s = h
-        if self.eps_inside_sqrt:
-            np.add(s, self.eps, out=denom)
-            np.sqrt(denom, out=denom)                             # sqrt(s + eps)
-        else:
-            np.sqrt(s, out=denom)
-            denom += self.eps                                     # sqrt(s) + eps
+        sqrt_plus_eps(s, self.eps, self.eps_inside_sqrt, out=denom)  # sqrt(s) + eps (or sqrt(s + eps))
         np.divide(g, denom, out=denom)                            # g / (sqrt(h) + eps)
         if self.momentum != 0:
             v = state["v"]
