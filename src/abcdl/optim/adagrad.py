@@ -62,11 +62,9 @@ class AdaGrad(Optimizer):
         return {"h": np.full_like(p.data, self.initial_accumulator_value)}
 
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x, g, h = p.data, p.grad, state["h"]
+        x, h = p.data, state["h"]
         buf, denom = self._buffers(p, 2)
-        if self.weight_decay != 0:
-            np.multiply(x, self.weight_decay, out=buf)
-            g = np.add(g, buf, out=buf)                           # g <- g + lambda x
+        g = self._l2_grad(p, buf)                                 # g <- g + lambda x (if weight_decay)
         lr = self.lr / (1 + (self.t - 1) * self.lr_decay)         # alpha_t (PyTorch's lr_decay)
         np.multiply(g, g, out=denom)
         h += denom                                                # h <- h + g ⊙ g

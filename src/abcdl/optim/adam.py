@@ -75,11 +75,7 @@ class Adam(Optimizer):
         return {"m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        g = p.grad
-        if self.weight_decay != 0:
-            (gbuf,) = self._buffers(p, 2)[1:]
-            np.multiply(p.data, self.weight_decay, out=gbuf)
-            g = np.add(g, gbuf, out=gbuf)                         # g <- g + lambda x
+        g = self._l2_grad(p, self._buffers(p, 2)[1]) if self.weight_decay else p.grad   # g <- g + lambda x
         self._adam(p, g, state)
 
     def _adam(self, p: Parameter, g: np.ndarray, state: dict[str, np.ndarray]) -> None:

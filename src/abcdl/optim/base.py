@@ -226,6 +226,13 @@ class Optimizer:
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
+    def _l2_grad(self, p: Parameter, buf: np.ndarray) -> np.ndarray:
+        """g, or g + lambda x in ``buf`` when ``weight_decay`` (lambda) is set: PyTorch's L2 term."""
+        if not self.weight_decay:
+            return p.grad
+        np.multiply(p.data, self.weight_decay, out=buf)
+        return np.add(p.grad, buf, out=buf)                       # g <- g + lambda x
+
     def _buffers(self, p: Parameter, n: int) -> list[np.ndarray]:
         """``n`` scratch arrays shaped like ``p`` (allocated on first use, then reused)."""
         bufs = self._scratch.get(p)

@@ -71,12 +71,10 @@ class RMSProp(Optimizer):
         return state
 
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x, g, h = p.data, p.grad, state["h"]
+        x, h = p.data, state["h"]
         gamma = self.alpha
         buf, denom = self._buffers(p, 2)
-        if self.weight_decay != 0:
-            np.multiply(x, self.weight_decay, out=buf)
-            g = np.add(g, buf, out=buf)                           # g <- g + lambda x
+        g = self._l2_grad(p, buf)                                 # g <- g + lambda x (if weight_decay)
         np.multiply(g, g, out=denom)
         denom *= 1.0 - gamma
         h *= gamma

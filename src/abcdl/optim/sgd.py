@@ -62,12 +62,10 @@ class SGD(Optimizer):
         return {"v": np.zeros_like(p.data)} if self.momentum != 0 else {}
 
     def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x, g = p.data, p.grad
+        x = p.data
         buf, buf2 = self._buffers(p, 2)
         mu = self.momentum
-        if self.weight_decay != 0:
-            np.multiply(x, self.weight_decay, out=buf)
-            g = np.add(g, buf, out=buf)                      # g <- g + lambda x
+        g = self._l2_grad(p, buf)                            # g <- g + lambda x (if weight_decay)
         if mu != 0:
             v = state["v"]
             if self.t == 1:
