@@ -45,3 +45,13 @@ def data_root() -> Path:
     if not (path / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.fail(f"ABCDL_DATA={root} does not hold mnist/train-images-idx3-ubyte.gz")
     return path
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No download may reach the network: every mirror is an unroutable local port; no user cache.
+
+    Use with ``pytestmark = pytest.mark.usefixtures("offline")`` in files that run the CLI."""
+    monkeypatch.setenv("ABCDL_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    monkeypatch.setenv("ABCDL_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

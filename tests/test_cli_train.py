@@ -25,12 +25,7 @@ RUN_FILES = {"model.safetensors", "metrics.json", "curves.png", "confusion.png",
 QUICK = ["--hidden", "32", "--dropout", "0", "--batch-size", "32", "--lr", "0.01", "--verbose", "0"]
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    """No test here may reach the network: every mirror is an unroutable local port; no user cache."""
-    monkeypatch.setenv("ABCDL_MNIST_MIRRORS", "http://127.0.0.1:9/")
-    monkeypatch.setenv("ABCDL_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("offline")   # no test here may reach the network (conftest.py)
 
 
 @pytest.fixture(scope="module")
