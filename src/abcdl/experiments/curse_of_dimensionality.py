@@ -22,10 +22,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "curse-of-dimensionality"
 SPEC = ("L2",)
@@ -60,9 +64,9 @@ def pairwise_distances(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d2[iu], 0.0))
 
 
-def run(*, lang: str = "en", spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tuple = (1, 2, 3, 10, 100),
-        dims: tuple = (2, 10, 100, 1000), n_points: int = 500, seed: int = 0) -> Result:
-    """Grid sizes (1/d)^n and the concentration of pairwise distances in the unit cube.
+def compute(*, spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tuple = (1, 2, 3, 10, 100),
+            dims: tuple = (2, 10, 100, 1000), n_points: int = 500, seed: int = 0) -> dict:
+    """The grid table and the pairwise distances of random points: everything the figure shows.
 
     Parameters
     ----------
@@ -78,11 +82,13 @@ def run(*, lang: str = "en", spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tupl
 
     Returns
     -------
-    Result with numbers ``grid`` (a list of {d, n, log10_points}) and ``distances``
-    ({n: {mean, std, std_over_mean, max_minus_min_over_min, min, max, mean_large_n,
-    std_large_n}}), the last two being the large-n limits sqrt(n/6) and sqrt(7/120).
+    dict
+        ``numbers``: ``grid`` (a list of {d, n, log10_points}), ``distances`` ({n: {mean, std,
+        std_over_mean, max_minus_min_over_min, min, max, mean_large_n, std_large_n}}, the last
+        two being the large-n limits sqrt(n/6) and sqrt(7/120)) and ``n_pairs``;
+        ``highlights``; for the figure ``spacings``, ``grid_dims``, ``dims``, ``n_points`` and
+        ``dists`` ({n: the distances}).
     """
-    params = dict(locals())
     check_param(len(spacings) > 0 and all(0 < d < 1 for d in spacings), "spacings",
                 f"need values in (0, 1), got {spacings}")
     check_param(len(grid_dims) > 0 and all(int(n) == n and n >= 1 for n in grid_dims), "grid_dims",
@@ -117,30 +123,49 @@ def run(*, lang: str = "en", spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tupl
           f"(max-min)/min {s['max_minus_min_over_min']:.3g}"
           for n, s in stats.items()),
     ]
+    return {"numbers": numbers, "highlights": highlights, "spacings": spacings, "grid_dims": grid_dims,
+            "dims": dims, "n_points": n_points, "dists": dists}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Left: log10 (1/d)^n against n; right: histograms of distance / mean distance for each n."""
     t = style.labels(_TEXT)
+    stats = data["numbers"]["distances"]
     with style.context():
         fig = style.figure(figsize=(11, 4.2))
         ax1, ax2 = fig.subplots(1, 2)
-        ns = np.array(sorted(set(map(int, grid_dims))))
-        for d in spacings:
+        ns = np.array(sorted(set(map(int, data["grid_dims"]))))
+        for d in data["spacings"]:
             ax1.plot(ns, [grid_points_log10(d, n) for n in ns], "o-", label=t["d"].format(d=d))
         ax1.set_xlabel(t["n"])
         ax1.set_ylabel(t["log10"])
         ax1.set_title(t["grid_title"])
         ax1.legend()
         bins = np.linspace(0.0, 2.5, 251)
-        for i, n in enumerate(map(int, dims)):
-            r = dists[n]
+        for i, n in enumerate(map(int, data["dims"])):
+            r = data["dists"][n]
             ax2.hist(r / r.mean(), bins=bins, density=True, histtype="stepfilled", alpha=0.35, color=f"C{i}")
             ax2.hist(r / r.mean(), bins=bins, density=True, histtype="step", color=f"C{i}",
                      label=t["dim"].format(n=n, r=stats[str(n)]["std_over_mean"]))
         ax2.set_xlabel(t["ratio"])
         ax2.set_ylabel(t["density"])
-        ax2.set_title(t["hist_title"].format(m=n_points))
+        ax2.set_title(t["hist_title"].format(m=data["n_points"]))
         ax2.legend()
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
+
+
+def run(*, lang: str = "en", spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tuple = (1, 2, 3, 10, 100),
+        dims: tuple = (2, 10, 100, 1000), n_points: int = 500, seed: int = 0) -> Result:
+    """Grid sizes (1/d)^n and the concentration of pairwise distances in the unit cube.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(spacings=spacings, grid_dims=grid_dims, dims=dims, n_points=n_points, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 
 if __name__ == "__main__":

@@ -54,10 +54,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "gd-1d"
 SPEC = ("L20", "L21", "L22")
@@ -170,9 +174,9 @@ def _crossings(xs: list[float]) -> int:
     return sum(a != b for a, b in zip(side[:-1], side[1:], strict=True))
 
 
-def run(*, lang: str = "en", x0_square: float = 2.0, alphas_square: tuple = (1.5, 0.4, 0.001),
-        steps_square: int = 20, x0_local: float = 3.0, alphas_local: tuple = (0.02, 0.045),
-        beta: float = 0.9, alpha_momentum: float = 0.02, steps_local: int = 40) -> Result:
+def compute(*, x0_square: float = 2.0, alphas_square: tuple = (1.5, 0.4, 0.001), steps_square: int = 20,
+            x0_local: float = 3.0, alphas_local: tuple = (0.02, 0.045), beta: float = 0.9,
+            alpha_momentum: float = 0.02, steps_local: int = 40) -> dict:
     """The lecture's gradient-descent and momentum runs in one dimension (L20-L22).
 
     Parameters
@@ -189,28 +193,18 @@ def run(*, lang: str = "en", x0_square: float = 2.0, alphas_square: tuple = (1.5
 
     Returns
     -------
-    Result with numbers ``square`` ({alpha: [x_0, ..., x_N]}), ``local`` ({alpha: [x_0, ...]}),
-    ``momentum`` ([x_0, ...]), ``stationary_points``, ``first_exact_2`` ({alpha: n from which
-    x_n == 2.0}), and per run on it (keys "gd 0.02", "gd 0.045", "momentum") ``final`` (x_N),
-    ``basin`` (the basin x_N lies in: "local minimum" or "global minimum") and ``crossings``
-    (how many updates jumped over the hump at -0.15) and ``tail_range`` (max - min of the last
-    10 iterates: 0 when settled, large for the bouncing alpha = 0.045 run), and ``square_ratio``
-    ({alpha: 1 - 2 alpha}).  Keys are the learning rates written with
-    ``format(alpha, "g")`` ("1.5", "0.001").  Non-finite iterates are null in JSON.
+    dict
+        ``numbers``: ``square`` ({alpha: [x_0, ..., x_N]}), ``local`` ({alpha: [x_0, ...]}),
+        ``momentum`` ([x_0, ...]), ``stationary_points``, ``first_exact_2`` ({alpha: n from which
+        x_n == 2.0}), and per run on it (keys "gd 0.02", "gd 0.045", "momentum") ``final`` (x_N),
+        ``basin`` (the basin x_N lies in: "local minimum" or "global minimum") and ``crossings``
+        (how many updates jumped over the hump at -0.15) and ``tail_range`` (max - min of the last
+        10 iterates: 0 when settled, large for the bouncing alpha = 0.045 run), and ``square_ratio``
+        ({alpha: 1 - 2 alpha}).  Keys are the learning rates written with
+        ``format(alpha, "g")`` ("1.5", "0.001").  Non-finite iterates are null in JSON.
+        ``highlights``; for the figure the starts ``x0_square`` and ``x0_local``.
     """
-    params = dict(locals())
-    for name, alphas in (("alphas_square", alphas_square), ("alphas_local", alphas_local)):
-        check_param(len(alphas) >= 1 and all(a >= 0 for a in alphas), name,
-                    f"must be one or more learning rates >= 0, got {alphas}")
-        check_param(len({_key(a) for a in alphas}) == len(alphas), name, f"repeats a learning rate: {alphas}")
-    for name, steps in (("steps_square", steps_square), ("steps_local", steps_local)):
-        check_param(isinstance(steps, int) and 1 <= steps <= 100_000, name,
-                    f"must be an integer in [1, 100000], got {steps!r}")
-    check_param(0 < beta < 1, "beta", f"must be in (0, 1), got {beta}")
-    check_param(alpha_momentum >= 0, "alpha_momentum", f"must be >= 0, got {alpha_momentum}")
-    for name, v in (("x0_square", x0_square), ("x0_local", x0_local)):
-        check_param(math.isfinite(v), name, f"must be finite, got {v}")
-
+    _check(x0_square, alphas_square, steps_square, x0_local, alphas_local, beta, alpha_momentum, steps_local)
     square = {_key(a): descend(df_square, x0_square, a, steps_square) for a in alphas_square}
     local = {_key(a): descend(df_local, x0_local, a, steps_local) for a in alphas_local}
     mom = descend(df_local, x0_local, alpha_momentum, steps_local, momentum=beta)
@@ -228,35 +222,80 @@ def run(*, lang: str = "en", x0_square: float = 2.0, alphas_square: tuple = (1.5
         "crossings": {k: _crossings(v) for k, v in runs_local.items()},
         "tail_range": {k: float(np.ptp(v[-10:])) for k, v in runs_local.items()},
     }
+    return {"numbers": numbers, "highlights": _highlights(numbers, x0_square, x0_local),
+            "x0_square": x0_square, "x0_local": x0_local}
 
-    def show(x: float) -> str:
-        return repr(x) if math.isfinite(x) else str(x)
 
-    highlights = [f"f(x) = x^2 from x0 = {x0_square:g}: " + "; ".join(
-        f"alpha {k}: x_{steps_square} = {show(v[-1])}" for k, v in square.items())]
+def _check(x0_square, alphas_square, steps_square, x0_local, alphas_local, beta, alpha_momentum,
+           steps_local) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
+    for name, alphas in (("alphas_square", alphas_square), ("alphas_local", alphas_local)):
+        check_param(len(alphas) >= 1 and all(a >= 0 for a in alphas), name,
+                    f"must be one or more learning rates >= 0, got {alphas}")
+        check_param(len({_key(a) for a in alphas}) == len(alphas), name, f"repeats a learning rate: {alphas}")
+    for name, steps in (("steps_square", steps_square), ("steps_local", steps_local)):
+        check_param(isinstance(steps, int) and 1 <= steps <= 100_000, name,
+                    f"must be an integer in [1, 100000], got {steps!r}")
+    check_param(0 < beta < 1, "beta", f"must be in (0, 1), got {beta}")
+    check_param(alpha_momentum >= 0, "alpha_momentum", f"must be >= 0, got {alpha_momentum}")
+    for name, v in (("x0_square", x0_square), ("x0_local", x0_local)):
+        check_param(math.isfinite(v), name, f"must be finite, got {v}")
+
+
+def _show(x: float) -> str:
+    return repr(x) if math.isfinite(x) else str(x)
+
+
+def _highlights(numbers: dict, x0_square: float, x0_local: float) -> list[str]:
+    square, local, mom = numbers["square"], numbers["local"], numbers["momentum"]
+    steps_square, steps_local = len(next(iter(square.values()))) - 1, len(mom) - 1
+    beta, alpha_momentum = numbers["momentum_params"]["beta"], numbers["momentum_params"]["alpha"]
+    lines = [f"f(x) = x^2 from x0 = {x0_square:g}: " + "; ".join(
+        f"alpha {k}: x_{steps_square} = {_show(v[-1])}" for k, v in square.items())]
     for k, v in local.items():
         hit = numbers["first_exact_2"][k]
         where = f", exactly 2.0 from x_{hit}" if hit is not None else ""
-        highlights.append(f"local-minimum f from x0 = {x0_local:g}, alpha {k}: x_1..x_3 = "
-                          f"{', '.join(show(x) for x in v[1:4])}, ..., x_{steps_local} = {show(v[-1])}"
-                          f" (in the {numbers['basin']['gd ' + k]}'s basin{where}; last 10 iterates span "
-                          f"{numbers['tail_range']['gd ' + k]:.3g})")
+        lines.append(f"local-minimum f from x0 = {x0_local:g}, alpha {k}: x_1..x_3 = "
+                     f"{', '.join(_show(x) for x in v[1:4])}, ..., x_{steps_local} = {_show(v[-1])}"
+                     f" (in the {numbers['basin']['gd ' + k]}'s basin{where}; last 10 iterates span "
+                     f"{numbers['tail_range']['gd ' + k]:.3g})")
     mid = min(20, steps_local)
-    highlights.append(f"momentum beta {beta:g}, alpha {alpha_momentum:g}: x_{mid} = {show(mom[mid])}, "
-                      f"x_{steps_local} = {show(mom[-1])} "
-                      f"(escaped into the {numbers['basin']['momentum']}'s basin, "
-                      f"minimum at {STATIONARY_POINTS[0]:.4f}; last 10 iterates span "
-                      f"{numbers['tail_range']['momentum']:.3g})")
+    lines.append(f"momentum beta {beta:g}, alpha {alpha_momentum:g}: x_{mid} = {_show(mom[mid])}, "
+                 f"x_{steps_local} = {_show(mom[-1])} "
+                 f"(escaped into the {numbers['basin']['momentum']}'s basin, "
+                 f"minimum at {STATIONARY_POINTS[0]:.4f}; last 10 iterates span "
+                 f"{numbers['tail_range']['momentum']:.3g})")
+    return lines
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Top: |x_n| and the first iterates on x^2; bottom: the runs on the local-minimum function."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
+    mp = nb["momentum_params"]
     with style.context():
         fig = style.figure(figsize=(11, 8))
         (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
-        _plot_square(ax1, ax2, square, x0_square, t)
-        _plot_local(ax3, ax4, local, mom, x0_local, beta, alpha_momentum, t)
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        _plot_square(ax1, ax2, nb["square"], data["x0_square"], t)
+        _plot_local(ax3, ax4, nb["local"], nb["momentum"], data["x0_local"], mp["beta"], mp["alpha"], t)
+    return fig
 
+
+def run(*, lang: str = "en", x0_square: float = 2.0, alphas_square: tuple = (1.5, 0.4, 0.001),
+        steps_square: int = 20, x0_local: float = 3.0, alphas_local: tuple = (0.02, 0.045),
+        beta: float = 0.9, alpha_momentum: float = 0.02, steps_local: int = 40) -> Result:
+    """The lecture's gradient-descent and momentum runs in one dimension (L20-L22).
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(x0_square=x0_square, alphas_square=alphas_square, steps_square=steps_square,
+                   x0_local=x0_local, alphas_local=alphas_local, beta=beta, alpha_momentum=alpha_momentum,
+                   steps_local=steps_local)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 def _finite(xs: list[float]) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(xs, dtype=np.float64)

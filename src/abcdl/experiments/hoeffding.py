@@ -29,9 +29,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "hoeffding"
 SPEC = ("L3",)
@@ -112,8 +117,8 @@ def measure_gaps(n_train: int, thetas: np.ndarray, noise: float, repeats: int,
     return np.concatenate(fixed), np.concatenate(learned)
 
 
-def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 100, 200, 500, 1000),
-        n_hyp: int = 10, noise: float = 0.3, repeats: int = 4000, seed: int = 0) -> Result:
+def compute(*, eps: float = 0.05, n_train: tuple = (10, 20, 50, 100, 200, 500, 1000), n_hyp: int = 10,
+            noise: float = 0.3, repeats: int = 4000, seed: int = 0) -> dict:
     """Measured P[|E_train - E_test| > eps] of threshold classifiers against Hoeffding's bound.
 
     Parameters
@@ -132,12 +137,13 @@ def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 10
 
     Returns
     -------
-    Result with numbers per N_train (lists in the order of ``n_train``): ``bound_1`` and
-    ``bound_n_hyp`` (the lecture's form), ``bound_n_hyp_two_sided``, ``p_fixed`` and
-    ``p_learned`` (measured), ``mean_gap_fixed``, ``mean_gap_learned``, and ``holds``
-    (measured <= lecture bound at every N, for both).
+    dict
+        ``numbers`` per N_train (lists in increasing order of ``n_train``): ``bound_1`` and
+        ``bound_n_hyp`` (the lecture's form), ``bound_n_hyp_two_sided``, ``p_fixed`` and
+        ``p_learned`` (measured), ``mean_gap_fixed``, ``mean_gap_learned``, and ``holds``
+        (measured <= lecture bound at every N, for both); ``highlights``; for the figure the
+        bounds as curves over ``nn``: ``curve_1`` and ``curve_n_hyp``.
     """
-    params = dict(locals())
     check_param(eps > 0, "eps", f"must be > 0, got {eps}")
     check_param(len(n_train) > 0 and all(int(n) == n and n >= 1 for n in n_train), "n_train",
                 f"need positive integers, got {n_train}")
@@ -163,25 +169,37 @@ def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 10
         "mean_gap_fixed": g_fixed, "mean_gap_learned": g_learned,
         "holds": bool(np.all(np.array(p_fixed) <= b1) and np.all(np.array(p_learned) <= bm)),
     }
-    highlights = [f"eps = {eps:g}, {n_hyp} threshold hypotheses, {repeats} training sets per N "
-                  "(bound: lecture's form, without the factor 2)"]
-    highlights += [f"N = {n:>5}: measured P {pf:.4f} (fixed h) / {pl:.4f} (learned h);  "
-                   f"bound {c1:.3g} / {cm:.3g}"
-                   for n, pf, pl, c1, cm in zip(ns, p_fixed, p_learned, b1, bm, strict=True)]
-    highlights.append(f"bound holds at every N: {numbers['holds']}")
+    nn = np.geomspace(ns.min(), ns.max(), 200)
+    return {"numbers": numbers, "highlights": _highlights(numbers), "nn": nn,
+            "curve_1": hoeffding_bound(eps, nn, 1), "curve_n_hyp": hoeffding_bound(eps, nn, n_hyp)}
 
-    style = figure_style(lang)
+
+def _highlights(numbers: dict) -> list[str]:
+    eps, n_hyp, repeats = numbers["eps"], numbers["n_hyp"], numbers["repeats"]
+    lines = [f"eps = {eps:g}, {n_hyp} threshold hypotheses, {repeats} training sets per N "
+             "(bound: lecture's form, without the factor 2)"]
+    lines += [f"N = {n:>5}: measured P {pf:.4f} (fixed h) / {pl:.4f} (learned h);  "
+              f"bound {c1:.3g} / {cm:.3g}"
+              for n, pf, pl, c1, cm in zip(numbers["n_train"], numbers["p_fixed"], numbers["p_learned"],
+                                           numbers["bound_1"], numbers["bound_n_hyp"], strict=True)]
+    lines.append(f"bound holds at every N: {numbers['holds']}")
+    return lines
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Left: measured probabilities and both bounds against N_train; right: the mean gaps."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
+    eps, n_hyp, repeats, ns = nb["eps"], nb["n_hyp"], nb["repeats"], nb["n_train"]
     with style.context():
         fig = style.figure(figsize=(11, 4.3))
         ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
         floor = 0.5 / repeats                                  # show measured zeros at the resolution floor
-        nn = np.geomspace(ns.min(), ns.max(), 200)
-        ax1.plot(nn, np.minimum(hoeffding_bound(eps, nn, 1), 1), color="C0", lw=1.5, label=t["bound1"])
-        ax1.plot(nn, np.minimum(hoeffding_bound(eps, nn, n_hyp), 1), color="C1", lw=1.5,
+        ax1.plot(data["nn"], np.minimum(data["curve_1"], 1), color="C0", lw=1.5, label=t["bound1"])
+        ax1.plot(data["nn"], np.minimum(data["curve_n_hyp"], 1), color="C1", lw=1.5,
                  label=t["boundM"].format(m=n_hyp))
-        ax1.plot(ns, np.maximum(p_fixed, floor), "o--", color="C0", label=t["fixed"])
-        ax1.plot(ns, np.maximum(p_learned, floor), "s--", color="C1", label=t["erm"].format(m=n_hyp))
+        ax1.plot(ns, np.maximum(nb["p_fixed"], floor), "o--", color="C0", label=t["fixed"])
+        ax1.plot(ns, np.maximum(nb["p_learned"], floor), "s--", color="C1", label=t["erm"].format(m=n_hyp))
         ax1.axhline(1.0 / repeats, color="0.35", lw=1.0, ls=":", label=t["resolution"].format(r=repeats))
         ax1.set_xscale("log")
         ax1.set_yscale("log")
@@ -190,16 +208,29 @@ def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 10
         ax1.set_ylabel(t["p"])
         ax1.set_title(t["title"].format(eps=eps))
         ax1.legend(loc="lower left")
-        ax2.loglog(ns, g_fixed, "o-", color="C0", label=t["fixed_s"])
-        ax2.loglog(ns, g_learned, "s-", color="C1", label=t["erm_s"])
+        ax2.loglog(ns, nb["mean_gap_fixed"], "o-", color="C0", label=t["fixed_s"])
+        ax2.loglog(ns, nb["mean_gap_learned"], "s-", color="C1", label=t["erm_s"])
         ax2.loglog(ns, 0.5 / np.sqrt(ns), color="gray", ls=":", label=t["sqrt"])
         ax2.axhline(eps, color="k", ls="--", lw=0.8, label="$\\epsilon$")
         ax2.set_xlabel(t["n"])
         ax2.set_ylabel(t["gap"])
         ax2.set_title(t["gap_title"])
         ax2.legend()
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def run(*, lang: str = "en", eps: float = 0.05, n_train: tuple = (10, 20, 50, 100, 200, 500, 1000),
+        n_hyp: int = 10, noise: float = 0.3, repeats: int = 4000, seed: int = 0) -> Result:
+    """Measured P[|E_train - E_test| > eps] of threshold classifiers against Hoeffding's bound.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(eps=eps, n_train=n_train, n_hyp=n_hyp, noise=noise, repeats=repeats, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

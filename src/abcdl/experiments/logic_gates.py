@@ -22,9 +22,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "logic-gates"
 SPEC = ("L6",)
@@ -40,8 +45,8 @@ _TEXT = {
 }
 
 
-def run(*, lang: str = "en", gates: tuple = GATES) -> Result:
-    """Truth tables and decision lines of the lecture's gates.
+def compute(*, gates: tuple = GATES) -> dict:
+    """Truth tables of the lecture's gates.
 
     Parameters
     ----------
@@ -50,10 +55,11 @@ def run(*, lang: str = "en", gates: tuple = GATES) -> Result:
 
     Returns
     -------
-    Result with numbers ``tables``: {gate: {"w": [w0, w1, w2], "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]],
-    "z": [...], "sign": [-1/+1, ...], "output": [0/1, ...]}}.
+    dict
+        ``numbers``: ``tables``, {gate: {"w": [w0, w1, w2], "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]],
+        "z": [...], "sign": [-1/+1, ...], "output": [0/1, ...]}} (NumPy arrays until the Result
+        converts them), which the figure draws; ``highlights``.
     """
-    params = dict(locals())
     check_param(len(gates) >= 1 and all(g in GATES for g in gates), "gates",
                 f"must be one or more of {', '.join(GATES)}, got {gates}")
     from .. import models
@@ -64,21 +70,37 @@ def run(*, lang: str = "en", gates: tuple = GATES) -> Result:
         tt = gate.truth_table()                                  # z = w0 + w1 x1 + w2 x2, output step(z)
         tables[name] = {"w": gate.w, "inputs": tt.inputs, "z": tt.z, "sign": np.where(tt.z > 0, 1, -1),
                         "output": tt.output}
-    numbers = {"tables": tables}
     highlights = []
     for name, tb in tables.items():
         cells = ", ".join(f"{a}{b}: {o} ({z:+g})" for (a, b), z, o in zip(tb["inputs"].tolist(), tb["z"],
                                                                            tb["output"], strict=True))
         highlights.append(f"{name:<4} w = ({', '.join(f'{v:g}' for v in tb['w'])}): {cells}")
+    return {"numbers": {"tables": tables}, "highlights": highlights}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """One panel a gate: its decision line, the half-planes and the four inputs with their z."""
     t = style.labels(_TEXT)
+    tables = data["numbers"]["tables"]
     with style.context():
         fig = style.figure(figsize=(4 * len(tables), 4.2))
         axes = np.atleast_1d(fig.subplots(1, len(tables)))
         for ax, (name, tb) in zip(axes, tables.items(), strict=True):
             _draw_gate(ax, name, tb, t)
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
+
+
+def run(*, lang: str = "en", gates: tuple = GATES) -> Result:
+    """Truth tables and decision lines of the lecture's gates.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(gates=gates)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 
 def _draw_gate(ax, name: str, tb: dict, t: dict) -> None:

@@ -21,10 +21,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, fmt, main
+from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "mle"
 SPEC = ("L14",)
@@ -58,7 +62,7 @@ def dlog_likelihood(w, n: int = 5, k: int = 2):
     return k / w - (n - k) / (1.0 - w)
 
 
-def run(*, lang: str = "en", n: int = 5, k: int = 2, grid_points: int = 10001) -> Result:
+def compute(*, n: int = 5, k: int = 2, grid_points: int = 10001) -> dict:
     """Likelihood and log-likelihood of k apples in n draws, maximised on a grid and in closed form.
 
     Parameters
@@ -70,11 +74,12 @@ def run(*, lang: str = "en", n: int = 5, k: int = 2, grid_points: int = 10001) -
 
     Returns
     -------
-    Result with numbers ``closed_form`` (k/n), ``argmax_grid``, ``max_likelihood`` (P(k/n)),
-    ``dlogp_at_closed_form`` (exact derivative there, ~0), ``dlogp_numerical`` (central
-    difference, h = 1e-4) and ``log_likelihood_max``.
+    dict
+        ``numbers``: ``closed_form`` (k/n), ``argmax_grid``, ``max_likelihood`` (P(k/n)),
+        ``dlogp_at_closed_form`` (exact derivative there, ~0), ``dlogp_numerical`` (central
+        difference, h = 1e-4), ``log_likelihood_max`` and more; ``highlights``; for the figure
+        the grid ``w`` with ``P`` on it, and ``inner`` (the grid without 0 and 1) with ``logP``.
     """
-    params = dict(locals())
     check_param(isinstance(n, int) and n >= 2, "n", f"must be an integer >= 2, got {n!r}")
     check_param(isinstance(k, int) and 0 < k < n, "k", f"must be an integer with 0 < k < n = {n}, got {k!r}")
     check_param(grid_points >= 3, "grid_points", f"must be >= 3, got {grid_points}")
@@ -104,28 +109,46 @@ def run(*, lang: str = "en", n: int = 5, k: int = 2, grid_points: int = 10001) -
         f"d log P/dw at k/n: exact {numbers['dlogp_at_closed_form']:.3g}, "
         f"central difference {numbers['dlogp_numerical']:.3g}",
     ]
+    return {"numbers": numbers, "highlights": highlights, "w": w, "P": P, "inner": inner, "logP": logP}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """P(w) (left) and log P(w) (right), the maximum k/n marked on both and the grid argmax on P."""
     t = style.labels(_TEXT)
+    numbers = data["numbers"]
+    n, k, w_star = numbers["n"], numbers["k"], numbers["closed_form"]
     with style.context():
         fig = style.figure(figsize=(10, 3.8))
         ax1, ax2 = fig.subplots(1, 2)
-        ax1.plot(w, P, color="C0")
-        ax2.plot(inner, logP, color="C1")
+        ax1.plot(data["w"], data["P"], color="C0")
+        ax2.plot(data["inner"], data["logP"], color="C1")
         for ax, y in ((ax1, numbers["max_likelihood"]), (ax2, numbers["log_likelihood_max"])):
             ax.axvline(w_star, color="k", ls="--", lw=1, label=t["max"].format(k=k, n=n))
             ax.plot([w_star], [y], "o", color="k")
             ax.set_xlabel(t["w"])
             ax.set_xlim(0, 1)
-        ax1.plot([numbers["argmax_grid"]], [P[i]], "x", color="C3", ms=9,
+        ax1.plot([numbers["argmax_grid"]], [data["P"].max()], "x", color="C3", ms=9,
                  label=t["grid"].format(w=numbers["argmax_grid"]))
         top = numbers["log_likelihood_max"]
-        ax2.set_ylim(max(float(logP.min()), top - 12), top + 1)
+        ax2.set_ylim(max(float(data["logP"].min()), top - 12), top + 1)
         ax1.set_title(t["title_p"].format(n=n, k=k, r=n - k))
         ax2.set_title(t["title_logp"])
         ax1.legend(loc="upper right")
         ax2.legend(loc="lower center")
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
+
+
+def run(*, lang: str = "en", n: int = 5, k: int = 2, grid_points: int = 10001) -> Result:
+    """Likelihood and log-likelihood of k apples in n draws, maximised on a grid and in closed form.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(n=n, k=k, grid_points=grid_points)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "numerical-diff"
 SPEC = ("L19",)
@@ -63,8 +68,8 @@ def fitted_slope(h: np.ndarray, err: np.ndarray, lo: float, hi: float) -> float:
     return float(slope)
 
 
-def run(*, lang: str = "en", x0: float = 1.0, h_min: float = 1e-13, h_max: float = 0.1,
-        n_steps: int = 61, fit_range: tuple = (1e-4, 1e-1), h_lecture: float = 1e-4) -> Result:
+def compute(*, x0: float = 1.0, h_min: float = 1e-13, h_max: float = 0.1, n_steps: int = 61,
+            fit_range: tuple = (1e-4, 1e-1), h_lecture: float = 1e-4) -> dict:
     """Error of the forward, central and backward differences of the slide's cubic against h.
 
     Parameters
@@ -80,11 +85,12 @@ def run(*, lang: str = "en", x0: float = 1.0, h_min: float = 1e-13, h_max: float
 
     Returns
     -------
-    Result with numbers ``slopes`` {scheme: fitted order}, ``errors_at_h_lecture``, ``exact``
-    (f'(x0)), ``best_h`` and ``best_error`` per scheme, ``truncation_coefficients``
-    (f''/2 for forward/backward, f'''/6 = 4 for central), and the sweep (``h``, ``errors``).
+    dict
+        ``numbers``: ``slopes`` {scheme: fitted order}, ``errors_at_h_lecture``, ``exact``
+        (f'(x0)), ``best_h`` and ``best_error`` per scheme, ``truncation_coefficients``
+        (f''/2 for forward/backward, f'''/6 = 4 for central), and the sweep (``h``, ``errors``);
+        ``highlights``; for the figure ``fit_range`` and ``roundoff``, eps |f(x0)| / h over ``h``.
     """
-    params = dict(locals())
     check_param(0 < h_min < h_max, "h_min", f"need 0 < h_min < h_max, got {h_min:g}, {h_max:g}")
     check_param(n_steps >= 5, "n_steps", f"must be >= 5, got {n_steps}")
     check_param(len(fit_range) == 2 and 0 < fit_range[0] < fit_range[1], "fit_range",
@@ -121,9 +127,15 @@ def run(*, lang: str = "en", x0: float = 1.0, h_min: float = 1e-13, h_max: float
         "smallest error: " + ", ".join(f"{s} {numbers['best_error'][s]:.1e} at h = {numbers['best_h'][s]:.0e}"
                                        for s in SCHEMES),
     ]
+    roundoff = np.finfo(np.float64).eps * abs(f(x0)) / h     # round-off error ~ eps |f(x0)| / h
+    return {"numbers": numbers, "highlights": highlights, "fit_range": fit_range, "roundoff": roundoff}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """The three errors against h on log-log axes, the round-off line and the lecture's h."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
+    h, errors = nb["h"], nb["errors"]
     with style.context():
         fig = style.figure(figsize=(7.5, 5))
         ax = fig.add_subplot()
@@ -131,19 +143,32 @@ def run(*, lang: str = "en", x0: float = 1.0, h_min: float = 1e-13, h_max: float
         for i, s in enumerate(SCHEMES):
             ax.loglog(h, np.maximum(errors[s], 1e-18), marker=look[s][0], ls=look[s][1], ms=3, lw=1,
                       color=f"C{i}", mfc="none" if s == "backward" else None,
-                      label=f"{t[s]} ({t['slope']} {slopes[s]:.2f})")
-        eps = np.finfo(np.float64).eps
-        ax.loglog(h, eps * abs(f(x0)) / h, color="gray", ls=":", lw=1, label=t["roundoff"])
-        ax.axvline(h_lecture, color="k", ls="--", lw=1, label=t["lecture_h"])
-        ax.axvspan(*fit_range, color="C2", alpha=0.07)
+                      label=f"{t[s]} ({t['slope']} {nb['slopes'][s]:.2f})")
+        ax.loglog(h, data["roundoff"], color="gray", ls=":", lw=1, label=t["roundoff"])
+        ax.axvline(nb["h_lecture"], color="k", ls="--", lw=1, label=t["lecture_h"])
+        ax.axvspan(*data["fit_range"], color="C2", alpha=0.07)
         floor = min(float(min(errors[s][errors[s] > 0].min() for s in SCHEMES)), 1e-12)
         ax.set_ylim(floor / 10, None)
         ax.set_xlabel(t["h"])
         ax.set_ylabel(t["err"])
-        ax.set_title(t["title"].format(x0=x0))
+        ax.set_title(t["title"].format(x0=nb["x0"]))
         ax.legend(loc="upper left")
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def run(*, lang: str = "en", x0: float = 1.0, h_min: float = 1e-13, h_max: float = 0.1,
+        n_steps: int = 61, fit_range: tuple = (1e-4, 1e-1), h_lecture: float = 1e-4) -> Result:
+    """Error of the forward, central and backward differences of the slide's cubic against h.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(x0=x0, h_min=h_min, h_max=h_max, n_steps=n_steps, fit_range=fit_range,
+                   h_lecture=h_lecture)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -27,9 +27,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "relu-approximation"
 SPEC = ("L11",)
@@ -105,9 +110,9 @@ def fit_relu_net(x: np.ndarray, y: np.ndarray, hidden: int, steps: int, lr: floa
     return (l1, act, l2), history
 
 
-def run(*, lang: str = "en", target: str = "sin", hidden: int = 20, steps: int = 5000, lr: float = 0.1,
-        n_points: int = 200, seed: int = 0) -> Result:
-    """Plot the slide's Z(x) and fit a 1-hidden-layer ReLU network to a 1-D function.
+def compute(*, target: str = "sin", hidden: int = 20, steps: int = 5000, lr: float = 0.1, n_points: int = 200,
+            seed: int = 0) -> dict:
+    """Fit a 1-hidden-layer ReLU network to a 1-D function; the slide's Z(x) at a few points.
 
     Parameters
     ----------
@@ -124,10 +129,13 @@ def run(*, lang: str = "en", target: str = "sin", hidden: int = 20, steps: int =
 
     Returns
     -------
-    Result with numbers ``z_at`` (Z at x = -2, -1, 0, 1, 2), ``lecture_kinks``, ``initial_mse``,
-    ``final_mse``, ``max_abs_error`` of the fit and ``loss_history`` (51 points).
+    dict
+        ``numbers``: ``z_at`` (Z at x = -2, -1, 0, 1, 2), ``lecture_kinks``, ``initial_mse``,
+        ``final_mse``, ``max_abs_error`` of the fit and ``loss_history`` (51 points);
+        ``highlights``; for the figure the fine grid ``xf`` over the interval with the target
+        ``y_target`` and the network ``y_net`` on it, the network's kinks inside the interval
+        (``net_kinks``), the loss after every step (``history``) and ``hidden``.
     """
-    params = dict(locals())
     check_param(target in _TARGETS, "target", f"must be one of {', '.join(_TARGETS)}, got {target!r}")
     check_param(hidden >= 1, "hidden", f"must be >= 1, got {hidden}")
     check_param(steps >= 1, "steps", f"must be >= 1, got {steps}")
@@ -169,9 +177,16 @@ def run(*, lang: str = "en", target: str = "sin", hidden: int = 20, steps: int =
         f"fit of {target_name} on [{lo:g}, {hi:g}] with {hidden} ReLUs, {steps} GD steps (lr {lr:g}): "
         f"MSE {history[0]:.3g} -> {history[-1]:.3g}, max |error| {numbers['max_abs_error']:.3g}",
     ]
+    xf = np.linspace(lo, hi, 801)[:, None]
+    return {"numbers": numbers, "highlights": highlights, "xf": xf, "y_target": _target(target, xf),
+            "y_net": net(xf), "net_kinks": net_kinks[(net_kinks >= lo) & (net_kinks <= hi)],
+            "history": history, "hidden": hidden}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """The six ReLUs, their sum Z(x), the network's fit with its kinks, and the training loss."""
     t = style.labels(_TEXT)
+    history = data["history"]
     with style.context():
         fig = style.figure(figsize=(10, 7))
         (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
@@ -187,20 +202,32 @@ def run(*, lang: str = "en", target: str = "sin", hidden: int = 20, steps: int =
         ax2.plot(ks, lecture_z(np.array(ks)), "o", color="C3", label=t["kink"])
         ax2.set_title(t["z"])
         ax2.legend()
-        xf = np.linspace(lo, hi, 801)[:, None]
-        ax3.plot(xf, _target(target, xf), color="gray", lw=3, alpha=0.6, label=t["target"])
-        ax3.plot(xf, net(xf), color="C0", lw=1.3, label=t["net"])
-        inside = net_kinks[(net_kinks >= lo) & (net_kinks <= hi)]
+        ax3.plot(data["xf"], data["y_target"], color="gray", lw=3, alpha=0.6, label=t["target"])
+        ax3.plot(data["xf"], data["y_net"], color="C0", lw=1.3, label=t["net"])
+        inside = data["net_kinks"]
         ax3.plot(inside, np.full(inside.shape, ax3.get_ylim()[0]), "|", color="C3", ms=10, label=t["kink"])
-        ax3.set_title(t["fit"].format(h=hidden, mse=history[-1]))
+        ax3.set_title(t["fit"].format(h=data["hidden"], mse=history[-1]))
         ax3.legend()
-        ax4.semilogy(np.arange(1, steps + 1), history, color="C1")
+        ax4.semilogy(np.arange(1, history.size + 1), history, color="C1")
         ax4.set_xlabel(t["step"])
         ax4.set_title(t["loss"])
         for ax in (ax1, ax2, ax3):
             ax.set_xlabel(t["x"])
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def run(*, lang: str = "en", target: str = "sin", hidden: int = 20, steps: int = 5000, lr: float = 0.1,
+        n_points: int = 200, seed: int = 0) -> Result:
+    """Plot the slide's Z(x) and fit a 1-hidden-layer ReLU network to a 1-D function.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(target=target, hidden=hidden, steps=steps, lr=lr, n_points=n_points, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -30,9 +30,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "weight-init"
 SPEC = ("L28",)
@@ -93,10 +98,9 @@ def _label(init, activation: str, t: dict) -> str:
     return f"{t.get(init, init)}, {activation}"
 
 
-def run(*, lang: str = "en",
-        configs: tuple = ("1.0:sigmoid", "0.01:sigmoid", "xavier:sigmoid", "xavier:tanh", "he:relu"),
-        n_layers: int = 5, n_units: int = 100, n_examples: int = 1000, seed: int = 0) -> Result:
-    """Activation statistics and histograms of deep networks under different weight initialisations.
+def compute(*, configs: tuple = ("1.0:sigmoid", "0.01:sigmoid", "xavier:sigmoid", "xavier:tanh", "he:relu"),
+            n_layers: int = 5, n_units: int = 100, n_examples: int = 1000, seed: int = 0) -> dict:
+    """Activation statistics of deep networks under different weight initialisations.
 
     Parameters
     ----------
@@ -111,10 +115,12 @@ def run(*, lang: str = "en",
 
     Returns
     -------
-    Result with numbers ``configs`` ({config: {std, mean, saturated (or zero for relu),
-    grad_w_std}}, each a list over layers 1..n_layers; grad_w_std is the std of dW[l]).
+    dict
+        ``numbers``: ``configs`` ({config: {std, mean, saturated (or zero for relu),
+        grad_w_std}}, each a list over layers 1..n_layers; grad_w_std is the std of dW[l]);
+        ``highlights``; for the figure ``configs``, ``parsed`` ([(init, activation)]) and ``acts``
+        ({config: [A[1], ..., A[L]]}, the activations the histograms count).
     """
-    params = dict(locals())
     check_param(len(configs) > 0, "configs", "need at least one init:activation pair")
     parsed = []
     for c in configs:
@@ -156,37 +162,59 @@ def run(*, lang: str = "en",
                           + f"; {key} {r[key][-1]:.0%} at layer {n_layers}; "
                           f"std of dW, layer {n_layers} -> 1: "
                           f"{r['grad_w_std'][-1]:.1e} -> {r['grad_w_std'][0]:.1e}")
+    return {"numbers": numbers, "highlights": highlights, "configs": configs, "parsed": parsed,
+            "acts": all_acts}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """A histogram of every layer's activations (columns) for every configuration (rows)."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
+    n_layers, configs = nb["n_layers"], data["configs"]
     with style.context():
         fig = style.figure(figsize=(2.3 * n_layers + 1, 1.9 * len(configs) + 0.6))
         axes = np.atleast_2d(fig.subplots(len(configs), n_layers, squeeze=False))
-        for row, (config, (init, act)) in enumerate(zip(configs, parsed, strict=True)):
-            r = results[config]
-            for col, a in enumerate(all_acts[config]):
-                ax = axes[row, col]
-                v = a.ravel()
-                if act == "relu":
-                    pos = v[v > 0]
-                    top = float(np.quantile(pos, 0.995)) if pos.size else 1.0
-                    ax.hist(pos, bins=30, range=(0, top), color=f"C{row}")
-                    extra = t["zero"].format(f=r["zero"][col])
-                else:
-                    lo = 0.0 if act == "sigmoid" else -1.0
-                    ax.hist(v, bins=30, range=(lo, 1.0), color=f"C{row}")
-                    extra = t["sat"].format(f=r["saturated"][col])
-                ax.set_yticks([])
-                ax.set_ylim(0, ax.get_ylim()[1] * 1.15)           # room for the note at the top
-                ax.set_title(f"{t['layer'].format(l=col + 1)}: {t['std'].format(s=r['std'][col])}",
-                             fontsize=8)
-                ax.text(0.5, 0.97, extra, transform=ax.transAxes, ha="center", va="top", fontsize=7,
-                        bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
-                ax.tick_params(labelsize=7)
+        for row, (config, (init, act)) in enumerate(zip(configs, data["parsed"], strict=True)):
+            for col, a in enumerate(data["acts"][config]):
+                _draw_histogram(axes[row, col], a, act, nb["configs"][config], row, col, t)
             axes[row, 0].set_ylabel(_label(init, act, t), fontsize=8)
-        fig.suptitle(t["title"].format(L=n_layers, n=n_units))
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        fig.suptitle(t["title"].format(L=n_layers, n=nb["n_units"]))
+    return fig
 
+
+def _draw_histogram(ax, a: np.ndarray, act: str, r: dict, row: int, col: int, t: dict) -> None:
+    """Layer ``col + 1``'s activations ``a``, with their std and the saturated (or zero) fraction."""
+    v = a.ravel()
+    if act == "relu":
+        pos = v[v > 0]
+        top = float(np.quantile(pos, 0.995)) if pos.size else 1.0
+        ax.hist(pos, bins=30, range=(0, top), color=f"C{row}")
+        extra = t["zero"].format(f=r["zero"][col])
+    else:
+        lo = 0.0 if act == "sigmoid" else -1.0
+        ax.hist(v, bins=30, range=(lo, 1.0), color=f"C{row}")
+        extra = t["sat"].format(f=r["saturated"][col])
+    ax.set_yticks([])
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.15)           # room for the note at the top
+    ax.set_title(f"{t['layer'].format(l=col + 1)}: {t['std'].format(s=r['std'][col])}", fontsize=8)
+    ax.text(0.5, 0.97, extra, transform=ax.transAxes, ha="center", va="top", fontsize=7,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
+    ax.tick_params(labelsize=7)
+
+
+def run(*, lang: str = "en",
+        configs: tuple = ("1.0:sigmoid", "0.01:sigmoid", "xavier:sigmoid", "xavier:tanh", "he:relu"),
+        n_layers: int = 5, n_units: int = 100, n_examples: int = 1000, seed: int = 0) -> Result:
+    """Activation statistics and histograms of deep networks under different weight initialisations.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(configs=configs, n_layers=n_layers, n_units=n_units, n_examples=n_examples, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))
