@@ -310,8 +310,7 @@ def test_optim_float32_stays_float32_in_place(cls, kw):
     opt32 = cls(model32.parameters(), **{k: np.float64(v) if k == "lr" else v for k, v in kw.items()})
     assert type(opt32.lr) is float                          # a NumPy float64 lr would upcast float32 work
     traj32 = _train(model32, opt32, batches32[:1])
-    # after the first step the parameters live in the optimizer's flat storage; from then on
-    # every update is in place (the same array objects)
+    # every update is in place: the parameters keep their array objects from step to step
     arrays = [p.data for p in model32.parameters()]
     traj32 += _train(model32, opt32, batches32[1:])
     batches64 = [(X.astype(np.float64), t) for X, t in batches32]

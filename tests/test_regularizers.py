@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from argparse import Namespace
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +14,7 @@ from abcdl.losses import SoftmaxCrossEntropyLoss
 from abcdl.models import Sequential
 from abcdl.numdiff import gradcheck
 from abcdl.optim import SGD
-from abcdl.regularizers import L1, L2, weights
+from abcdl.regularizers import L1, L2, WeightDecay, weights
 
 M = 8           # batch size: the m of J = (1/m) sum L + (lambda/2m) ...
 H = 1e-6        # central-difference step
@@ -134,6 +136,42 @@ def test_regularizers_l2_equals_torch_weight_decay_lambda_over_m():
     for i in (0, 2):
         np.testing.assert_allclose(model[i].W.data, net[i].weight.detach().numpy(), rtol=1e-12)
         np.testing.assert_allclose(model[i].b.data, net[i].bias.detach().numpy(), rtol=1e-12)
+
+
+def test_regularizers_weight_decay_is_l2_with_lambda_wd_times_m():
+    # WeightDecay(wd) is L31's L2 with lambda = wd m for a batch of m: the penalty (wd/2) sum ||W||^2
+    # and the gradient wd W are the same for every batch size (what `abcdl train --weight-decay` means).
+    model, wd = _model(), 0.01
+    W0, W1 = (p.data for p in weights(model))
+    expected = wd / 2 * (np.sum(W0 ** 2) + np.sum(W1 ** 2))
+    reg = WeightDecay(wd)
+    for m in (1, 7, 100):
+        assert reg.penalty(model, m) == pytest.approx(expected, rel=1e-14)
+        assert reg.penalty(model, m) == pytest.approx(L2(wd * m).penalty(model, m), rel=1e-14)
+        model.zero_grad()
+        reg.backward(model, m)
+        for name, p in model.named_parameters():
+            if name.endswith(".W"):
+                np.testing.assert_allclose(p.grad, wd * p.data, rtol=1e-14)      # dW += wd W
+            else:
+                assert not p.grad.any()
+    assert WeightDecay(**reg.config()).wd == wd and repr(reg) == "WeightDecay(wd=0.01)"
+    with pytest.raises(ValueError, match="wd"):
+        WeightDecay(-1.0)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_regularizers_cli_weight_decay_is_weight_decay(optimizer):
+    # `abcdl train --weight-decay 0.001`: AdamW decays in its update; every other optimizer gets
+    # WeightDecay(0.001), which does not depend on --batch-size (the last batch may be smaller).
+    from abcdl.cli._train_setup import build_optimizer
+
+    args = Namespace(optimizer=optimizer, lr=None, momentum=None, weight_decay=1e-3, batch_size=64)
+    opt, reg, _ = build_optimizer(args, _model())
+    if optimizer == "adamw":
+        assert reg is None and opt.weight_decay == 1e-3
+    else:
+        assert type(reg) is WeightDecay and reg.wd == 1e-3 and opt.weight_decay == 0
 
 
 def test_regularizers_keep_float32():

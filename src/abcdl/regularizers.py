@@ -21,6 +21,15 @@ to the gradient with no 1/m and no 1/2, so the same decay needs wd = lambda/m;
 and PyTorch's loss never shows the penalty, while here it is part of the
 reported J.  For adaptive optimizers (Adam) adding (lambda/m) W to the gradient
 is "L2 regularization", not the decoupled decay of :class:`~abcdl.optim.AdamW`.
+
+One home for the formula
+------------------------
+:func:`l2_penalty` and :func:`l2_grad` are the only places where the L2 formula
+is written.  :class:`L2` (lambda fixed) and :class:`WeightDecay` (lambda/m fixed,
+what ``abcdl train --weight-decay`` means) sum them over a model's weights, and
+the optimizers' PyTorch-style ``weight_decay`` argument adds ``l2_grad(W, lambda, 1)``
+to every parameter's gradient.  AdamW's decoupled decay is a different formula
+and stays in AdamW.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import numpy as np
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Regularizer", "L2", "L1", "weights"]
+__all__ = ["Regularizer", "L2", "WeightDecay", "L1", "weights", "l2_penalty", "l2_grad"]
 
 
 def weights(model: Module | Iterable[Parameter]) -> list[Parameter]:
@@ -73,10 +82,13 @@ class Regularizer:
     """
 
     def __init__(self, lam: float) -> None:
-        if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(lam) or lam < 0:
-            raise ValueError(f"{type(self).__name__}: lam must be a finite number >= 0, got {lam!r}")
-        self.lam = float(lam)
+        self.lam = self._check_strength("lam", lam)
+
+    def _check_strength(self, name: str, value) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{type(self).__name__}: {name} must be a finite number >= 0, got {value!r}")
+        return float(value)
 
     @staticmethod
     def _check_m(owner: str, m) -> int:
@@ -99,6 +111,36 @@ class Regularizer:
         return f"{type(self).__name__}(lam={self.lam})"
 
 
+def l2_penalty(W: np.ndarray, lam: float, m: int) -> float:
+    """(lambda/2m) ||W||_F^2 of one weight array, as a Python float (L31).
+
+    The one formula of the L2 penalty in abcdl: :class:`L2` and :class:`WeightDecay`
+    sum it over a model's weights.
+    """
+    w = W.reshape(-1)
+    return lam / (2 * m) * float(np.dot(w, w))          # (lambda/2m) ||W||_F^2,  ||W||_F^2 = w . w
+
+
+def l2_grad(W: np.ndarray, lam: float, m: int, out: np.ndarray | None = None) -> np.ndarray:
+    """d/dW of (lambda/2m) ||W||_F^2 = (lambda/m) W, in ``W``'s dtype (L31).
+
+    The one formula of the L2 gradient in abcdl: :class:`L2` adds it to ``W.grad``,
+    and an optimizer's PyTorch-style ``weight_decay`` lambda adds ``l2_grad(W, lambda, 1)``
+    to g (PyTorch's weight decay is this gradient with m = 1, on every parameter).
+
+    Parameters
+    ----------
+    W : array
+    lam : float
+        lambda.
+    m : int
+        The number of examples J0 averages over.
+    out : array like W, optional
+        Where to write the result (no allocation).
+    """
+    return np.multiply(lam / m, W, out=out)               # (lambda/m) W
+
+
 class L2(Regularizer):
     """L2 regularization, "weight decay" (L31).
 
@@ -116,24 +158,66 @@ class L2(Regularizer):
     ``m`` is the number of examples J0 averages over: the batch size in
     minibatch training (as in the Coursera code the lecture follows).  The
     equivalent ``torch.optim.SGD`` setting is ``weight_decay = lambda / m``
-    (see the module docstring).
+    (see the module docstring); :class:`WeightDecay` holds lambda / m fixed instead.
     """
+
+    def lam_for(self, m: int) -> float:
+        """lambda for a batch of ``m`` examples: the constant ``lam``."""
+        return self.lam
 
     def penalty(self, model: Module | Iterable[Parameter], m: int) -> float:
         """Omega_F = (lambda/2m) sum_l ||W[l]||_F^2, as a Python float."""
-        m = self._check_m("L2.penalty", m)
-        # ||W||_F^2 = w . w over the flattened weights
-        total = sum(float(np.dot(w, w)) for w in (p.data.reshape(-1) for p in weights(model)))
-        return self.lam / (2 * m) * total                 # (lambda/2m) sum_l ||W[l]||_F^2
+        m = self._check_m(f"{type(self).__name__}.penalty", m)
+        lam = self.lam_for(m)
+        return sum((l2_penalty(p.data, lam, m) for p in weights(model)), 0.0)   # sum_l (lambda/2m) ||W[l]||^2
 
     def backward(self, model: Module | Iterable[Parameter], m: int) -> None:
         """Add dOmega_F/dW = (lambda/m) W to every weight's ``grad`` (in place)."""
-        m = self._check_m("L2.backward", m)
-        if self.lam == 0:
+        m = self._check_m(f"{type(self).__name__}.backward", m)
+        lam = self.lam_for(m)
+        if lam == 0:
             return
-        c = self.lam / m
         for p in weights(model):
-            p.grad += c * p.data                          # dW += (lambda/m) W
+            p.grad += l2_grad(p.data, lam, m)               # dW += (lambda/m) W
+
+
+class WeightDecay(L2):
+    """The L2 penalty of L31 with the decay per step fixed: lambda = wd m for a batch of m.
+
+    ``abcdl train --weight-decay WD`` uses it (except with AdamW, whose decay is
+    decoupled).  With :class:`L2`, lambda is fixed and the decay per step, lambda/m,
+    grows when a batch is smaller (the last one of an epoch); here the weights
+    lose wd W from their gradient at every step whatever the batch size, as with
+    PyTorch's ``weight_decay = wd`` restricted to the weights.
+
+    Parameters
+    ----------
+    wd : float >= 0
+        The decay per step, lambda/m.
+
+    Formula (L31 with lambda = wd m)
+    -------
+    J = J0 + (lambda/2m) sum_l ||W[l]||_F^2 = J0 + (wd/2) sum_l ||W[l]||_F^2
+    dW[l] = (1/m) dZ[l] A[l-1]^T + wd W[l]
+    """
+
+    def __init__(self, wd: float) -> None:
+        self.lam = self._check_strength("wd", wd)
+
+    @property
+    def wd(self) -> float:
+        """The decay per step, lambda/m (stored as ``lam``)."""
+        return self.lam
+
+    def lam_for(self, m: int) -> float:
+        """lambda = wd m, so that lambda/m = wd for every batch size."""
+        return self.lam * m
+
+    def config(self) -> dict:
+        return {"wd": self.lam}
+
+    def __repr__(self) -> str:
+        return f"WeightDecay(wd={self.lam})"
 
 
 class L1(Regularizer):

@@ -77,7 +77,7 @@ def _conv_description(name: str, model, num_classes: int) -> str:
 def build_optimizer(args, model):
     """(optimizer, regularizer or None, lr) from --optimizer/--lr/--momentum/--weight-decay."""
     from ..optim import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp
-    from ..regularizers import L2
+    from ..regularizers import WeightDecay
 
     default_lr = OPTIMIZERS[args.optimizer][0]
     lr = default_lr if args.lr is None else args.lr
@@ -98,8 +98,8 @@ def build_optimizer(args, model):
         opt = AdamW(params, lr, weight_decay=args.weight_decay)      # x <- x - lr*wd*x, then Adam
     reg = None
     if args.weight_decay and name != "adamw":
-        # Omega = (lambda/2m) sum ||W||^2 with lambda = wd*m: (wd/2) sum ||W||^2, gradient wd*W (L31)
-        reg = L2(args.weight_decay * args.batch_size)
+        # L31 with lambda = wd*m for each batch of m: J gains (wd/2) sum ||W||^2, dW gains wd*W
+        reg = WeightDecay(args.weight_decay)
     return opt, reg, lr
 
 

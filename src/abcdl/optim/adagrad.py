@@ -27,7 +27,7 @@ class AdaGrad(Optimizer):
     eps : float >= 0
         epsilon (default 1e-10, PyTorch's; the lecture suggests about 1e-8).
     weight_decay : float >= 0
-        PyTorch's L2 term g <- g + lambda x (for the lecture's, see :mod:`abcdl.regularizers`).
+        PyTorch's L2 term g <- g + lambda W (:func:`abcdl.regularizers.l2_grad` with m = 1).
     lr_decay : float >= 0
         PyTorch's decay of alpha: alpha_t = alpha / (1 + (t - 1) lr_decay).
     initial_accumulator_value : float >= 0
@@ -40,10 +40,11 @@ class AdaGrad(Optimizer):
     Formula
     -------
     h <- h + g ⊙ g
-    x <- x - alpha / (sqrt(h) + eps) ⊙ g
+    W <- W - alpha / (sqrt(h) + eps) ⊙ g
     """
 
     _hyper = ("eps", "weight_decay", "lr_decay", "initial_accumulator_value", "eps_inside_sqrt")
+    _work_names = ("g", "tmp")
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float = 0.01, eps: float = 1e-10,
                  weight_decay: float = 0.0, lr_decay: float = 0.0, initial_accumulator_value: float = 0.0,
@@ -61,14 +62,10 @@ class AdaGrad(Optimizer):
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"h": np.full_like(p.data, self.initial_accumulator_value)}
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x, h = p.data, state["h"]
-        buf, denom = self._buffers(p, 2)
-        g = self._l2_grad(p, buf)                                 # g <- g + lambda x (if weight_decay)
-        lr = self.lr / (1 + (self.t - 1) * self.lr_decay)         # alpha_t (PyTorch's lr_decay)
-        np.multiply(g, g, out=denom)
-        h += denom                                                # h <- h + g ⊙ g
-        sqrt_plus_eps(h, self.eps, self.eps_inside_sqrt, out=denom)  # sqrt(h) + eps (or sqrt(h + eps))
-        np.divide(g, denom, out=denom)
-        denom *= lr
-        x -= denom                                                # x <- x - alpha / (...) ⊙ g
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        W, h, tmp = p.data, state["h"], work["tmp"]
+        g = self._gradient(p, out=work["g"])                               # g <- g + lambda W (weight_decay)
+        alpha = self.lr / (1 + (self.t - 1) * self.lr_decay)               # alpha_t (PyTorch's lr_decay)
+        h += np.multiply(g, g, out=tmp)                                    # h <- h + g ⊙ g
+        denom = sqrt_plus_eps(h, self.eps, self.eps_inside_sqrt, out=tmp)  # sqrt(h) + eps, or sqrt(h + eps)
+        W -= np.multiply(alpha, np.divide(g, denom, out=tmp), out=tmp)     # W <- W - alpha / denom ⊙ g

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -31,8 +30,8 @@ class Adam(Optimizer):
     eps : float >= 0
         epsilon (default 1e-8).
     weight_decay : float >= 0
-        PyTorch's L2 term g <- g + lambda x.  (:class:`AdamW` decouples it; the
-        lecture's L2 with lambda/m lives in :mod:`abcdl.regularizers`.)
+        PyTorch's L2 term g <- g + lambda W (:func:`abcdl.regularizers.l2_grad` with
+        m = 1); :class:`AdamW` decouples it.
     bias_correction : bool
         True (default): divide by 1 - b^t as the lecture derives.  False: use M
         and V as they are; the first steps are then far too large or small (the
@@ -47,12 +46,13 @@ class Adam(Optimizer):
     M <- b1 M + (1 - b1) g
     V <- b2 V + (1 - b2) g ⊙ g
     M^ = M / (1 - b1^t),   V^ = V / (1 - b2^t)
-    x <- x - alpha M^ / (sqrt(V^) + eps)
+    W <- W - alpha M^ / (sqrt(V^) + eps)
 
     State names: ``m`` (M) and ``v`` (V).
     """
 
     _hyper = ("betas", "eps", "weight_decay", "bias_correction", "eps_inside_sqrt")
+    _work_names = ("g", "m_hat", "v_hat")
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
@@ -74,52 +74,33 @@ class Adam(Optimizer):
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        g = self._l2_grad(p, self._buffers(p, 2)[1]) if self.weight_decay else p.grad   # g <- g + lambda x
-        self._adam(p, g, state)
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        g = self._gradient(p, out=work["g"])                               # g <- g + lambda W (weight_decay)
+        self._adam(p, g, state, work)
 
-    def _adam(self, p: Parameter, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        """The Adam step proper, from gradient ``g`` (shared with AdamW).
-
-        The slide's formulas, computed with fewer passes over memory (issue 7):
-
-        * M <- b1 M + (1 - b1) g is computed as b1 (M - g) + g, in place on M
-          (no scratch array, one pass fewer); likewise for V with g ⊙ g.
-        * The bias corrections are folded into two scalars (Kingma & Ba, sec. 2):
-          with c1 = 1 - b1^t and c2 = 1 - b2^t,
-              alpha M^ / (sqrt(V^) + eps) = (alpha sqrt(c2) / c1) M / (sqrt(V) + eps sqrt(c2))
-              alpha M^ / sqrt(V^ + eps)   = (alpha sqrt(c2) / c1) M / sqrt(V + eps c2)
-          which saves dividing two whole arrays by c1 and c2 at every step.
-        Both are exact in real arithmetic; in floating point they differ from the
-        step-by-step form by a few units in the last place (the PyTorch parity and
-        lecture tests check that).
-        """
-        b1, b2 = self.betas
-        t = self.t
-        m, v = state["m"], state["v"]
-        (buf,) = self._buffers(p, 1)[:1]
-        m -= g
-        m *= b1
-        m += g                                                    # M <- b1 M + (1 - b1) g
-        np.multiply(g, g, out=buf)                                # g ⊙ g
-        v -= buf
-        v *= b2
-        v += buf                                                  # V <- b2 V + (1 - b2) g ⊙ g
-        # M^ = M / c1, V^ = V / c2 (c = 1 when bias_correction is off), folded into the step below.
-        c1, c2 = (1.0 - b1 ** t, 1.0 - b2 ** t) if self.bias_correction else (1.0, 1.0)
-        # sqrt(V) + eps sqrt(c2) = sqrt(c2) (sqrt(V^) + eps);  sqrt(V + eps c2) = sqrt(c2) sqrt(V^ + eps)
-        eps = self.eps * c2 if self.eps_inside_sqrt else self.eps * math.sqrt(c2)
-        sqrt_plus_eps(v, eps, self.eps_inside_sqrt, out=buf)
-        np.divide(m, buf, out=buf)
-        buf *= self.lr * math.sqrt(c2) / c1
-        p.data -= buf                                             # x <- x - alpha M^ / (sqrt(V^) + eps)
+    def _adam(self, p: Parameter, g: np.ndarray, state: dict[str, np.ndarray],
+              work: dict[str, np.ndarray]) -> None:
+        """The Adam step proper from the gradient ``g``, the slide line by line (shared with AdamW)."""
+        (b1, b2), t, alpha = self.betas, self.t, self.lr
+        W, m, v, m_hat, v_hat = p.data, state["m"], state["v"], work["m_hat"], work["v_hat"]
+        g2 = np.multiply(g, g, out=v_hat)                                             # g ⊙ g
+        np.add(np.multiply(b1, m, out=m), np.multiply(1 - b1, g, out=m_hat), out=m)   # m <- b1 m + (1-b1) g
+        np.add(np.multiply(b2, v, out=v), np.multiply(1 - b2, g2, out=v_hat), out=v)  # v <- b2 v + (1-b2) g2
+        if self.bias_correction:
+            np.divide(m, 1 - b1 ** t, out=m_hat)                                      # m_hat = m / (1 - b1^t)
+            np.divide(v, 1 - b2 ** t, out=v_hat)                                      # v_hat = v / (1 - b2^t)
+        else:
+            np.copyto(m_hat, m)                                                       # m_hat = m
+            np.copyto(v_hat, v)                                                       # v_hat = v
+        denom = sqrt_plus_eps(v_hat, self.eps, self.eps_inside_sqrt, out=v_hat)       # sqrt(v_hat) + eps
+        W -= np.multiply(alpha, np.divide(m_hat, denom, out=m_hat), out=m_hat)  # W <- W - alpha m_hat/denom
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019; L27), as ``torch.optim.AdamW``.
 
-    Adam's ``weight_decay`` adds lambda x to g, which Adam then divides by
-    sqrt(V^): heavily-updated weights are decayed less.  AdamW shrinks x directly,
+    Adam's ``weight_decay`` adds lambda W to g, which Adam then divides by
+    sqrt(V^): heavily-updated weights are decayed less.  AdamW shrinks W directly,
     outside the adaptive scaling, then takes a plain Adam step.
 
     Parameters
@@ -128,16 +109,17 @@ class AdamW(Adam):
 
     Formula
     -------
-    x <- x - alpha lambda x
-    then Adam's step (M, V, M^, V^, x <- x - alpha M^ / (sqrt(V^) + eps)) on the raw g
+    W <- W - alpha lambda W
+    then Adam's step (M, V, M^, V^, W <- W - alpha M^ / (sqrt(V^) + eps)) on the raw g
     """
+
+    _work_names = ("m_hat", "v_hat")
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
                  bias_correction: bool = True, eps_inside_sqrt: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, bias_correction, eps_inside_sqrt)
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        if self.weight_decay != 0:
-            p.data *= 1.0 - self.lr * self.weight_decay           # x <- x - alpha lambda x
-        self._adam(p, p.grad, state)
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        p.data *= 1 - self.lr * self.weight_decay          # W <- W - alpha lambda W  (= (1 - alpha lambda) W)
+        self._adam(p, p.grad, state, work)

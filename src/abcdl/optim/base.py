@@ -1,7 +1,7 @@
 """``Optimizer``: the base of every update rule (L20-L27).
 
 An optimizer holds a list of :class:`~abcdl.Parameter` objects and moves each
-one's ``data`` using its ``grad``.  Subclasses write one slide's formula in
+one's ``data``, in place, using its ``grad``.  Subclasses write one slide's formula in
 ``_update``; this base owns what they share: the parameter list, the learning
 rate ``lr`` (a public attribute that schedules and callbacks change), the step
 counter ``t``, the per-parameter state and its (de)serialisation.
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..parameter import Parameter
+from ..regularizers import l2_grad
 
 __all__ = ["Optimizer"]
 
@@ -42,28 +43,14 @@ def check_number(owner: str, name: str, value, low: float = 0.0, high: float | N
 
 
 def sqrt_plus_eps(s: np.ndarray, eps: float, inside: bool, out: np.ndarray) -> np.ndarray:
-    """The adaptive methods' denominator, written into ``out`` (L25-L27).
+    """The adaptive methods' denominator, written into ``out`` (L24-L26).
 
-    ``inside=False``: sqrt(s) + eps (PyTorch, the papers, SPEC);
-    ``inside=True``:  sqrt(s + eps) (how the lecture's AdaGrad/RMSProp/Adam slides write it).
+    ``inside=False``: sqrt(s) + eps (L24, SPEC L26, the papers, PyTorch);
+    ``inside=True``:  sqrt(s + eps) (how the lecture's RMSProp (L25) and Adam slides write it).
     """
     if inside:
-        np.add(s, eps, out=out)
-        return np.sqrt(out, out=out)                              # sqrt(s + eps)
-    np.sqrt(s, out=out)
-    out += eps                                                    # sqrt(s) + eps
-    return out
-
-
-class _FlatParameter(Parameter):
-    """All parameters of one dtype as one vector (``data``, ``grad``): what ``_update`` sees
-    when the optimizer uses contiguous storage.  Unlike a Parameter it wraps the given
-    arrays as they are (no copy, no checks): they are the optimizer's own storage."""
-
-    __slots__ = ()
-
-    def __init__(self, data: np.ndarray, grad: np.ndarray) -> None:
-        self.data, self.grad, self.name = data, grad, None
+        return np.sqrt(np.add(s, eps, out=out), out=out)          # sqrt(s + eps)
+    return np.add(np.sqrt(s, out=out), eps, out=out)              # sqrt(s) + eps
 
 
 class Optimizer:
@@ -84,33 +71,29 @@ class Optimizer:
         In the order given; :meth:`state_dict` keys state by this position.
     state : dict
         ``state[p]`` is a dict of arrays named by the lecture's symbols
-        (``"v"`` velocity, ``"h"`` sum of squared gradients, ``"m"`` first
-        moment), created lazily on the first ``step()``.
+        (``"v"`` velocity, ``"h"`` sum of squared gradients, ``"m"`` and ``"v"``
+        Adam's moments), created on the parameter's first ``step()``.
     t : int
         Number of ``step()`` calls so far (Adam's bias correction uses it).
 
     Notes
     -----
-    Updates are made in place (float32 parameters stay float32).  Temporaries
-    live in scratch arrays that are allocated once and reused, so a step
-    allocates nothing after the first one; they are not part of the saved state.
-
-    *Contiguous storage (speed).*  Every update rule is elementwise, so updating
-    all parameters as one long vector gives exactly the same numbers as updating
-    them one by one, with one NumPy call per formula line instead of one per
-    line *and* parameter (for a 784-100-100-10 network, 14 calls instead of 84
-    per Adam step).  On its first ``step()`` the optimizer therefore moves the
-    parameters of each dtype into one flat array: ``p.data`` and ``p.grad``
-    become views into it (same shapes, values and dtype) and ``state[p]`` holds
-    views into the flat state.  Layers read ``p.data`` at every call, so nothing
-    else notices.  Keep using ``p.data`` rather than an array saved before the
-    first step.  If anything later rebinds ``p.data`` or ``p.grad`` to another
-    array (or another optimizer takes over the parameters), the next ``step()``
-    notices and falls back to updating parameter by parameter.
+    Every update is made on the parameter's own arrays, in place: ``p.data``
+    and ``p.grad`` stay the arrays they were (an array taken from
+    ``layer.W.data`` before training is still the weight after it), and float32
+    parameters stay float32.  Each line of a slide's formula is one NumPy
+    expression; its ``out=`` arguments write into the state or into work arrays
+    that are allocated on the first step and reused, so a step allocates nothing
+    after the first one.  The work arrays are named by what they hold
+    (``_work_names``) and are not part of the saved state.
     """
 
     #: names of the constructor's hyper-parameters (besides ``lr``), saved in ``state_dict``
     _hyper: tuple[str, ...] = ()
+    #: names of the work arrays (shaped like the parameter) that ``_update`` finds in ``work``
+    _work_names: tuple[str, ...] = ()
+    #: PyTorch's L2 term lambda (0: none); the optimizers that take a ``weight_decay`` argument set it
+    weight_decay: float = 0.0
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float) -> None:
         name = type(self).__name__
@@ -135,10 +118,7 @@ class Optimizer:
         self.lr = lr
         self.t: int = 0
         self.state: dict[Parameter, dict[str, np.ndarray]] = {}
-        self._scratch: dict[Parameter, list[np.ndarray]] = {}
-        # Contiguous storage: None = not built yet, [] = not used; else a list of
-        # (flat view, flat state, [(p, data view, grad view)]) per dtype group.
-        self._groups: list | None = None
+        self._work: dict[Parameter, dict[str, np.ndarray]] = {}
 
     # -- the learning rate ------------------------------------------------------
     @property
@@ -154,65 +134,14 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter from its current ``grad``."""
         self.t += 1
-        if self._groups is None:
-            self._groups = self._make_contiguous()
-        if self._groups and not self._still_contiguous():
-            self._groups = []                     # something rebound p.data / p.grad: go one by one
-        if self._groups:
-            for flat, flat_state, _ in self._groups:
-                self._update(flat, flat_state)    # the same formulas, on all parameters at once
-            return
-        state = self.state
         for p in self.params:
-            st = state.get(p)
-            if st is None:
-                st = state[p] = self._init_state(p)
-            self._update(p, st)
-
-    def _make_contiguous(self) -> list:
-        """Move each dtype's parameters (2 or more) into one flat array; see the class notes."""
-        by_dtype: dict[np.dtype, list[Parameter]] = {}
-        for p in self.params:
-            by_dtype.setdefault(p.data.dtype, []).append(p)
-        groups = []
-        for dtype, ps in by_dtype.items():
-            if len(ps) < 2:
-                continue
-            n = sum(p.size for p in ps)
-            flat = _FlatParameter(np.empty(n, dtype), np.empty(n, dtype))
-            old_state = [self.state.get(p) for p in ps]
-            if any(st is None for st in old_state) and any(st is not None for st in old_state):
-                continue                          # partly stateful (a hand-made state): leave as is
-            flat_state = self._init_state(flat)
-            members, off = [], 0
-            for p, st in zip(ps, old_state, strict=True):
-                sl = slice(off, off + p.size)
-                dv, gv = flat.data[sl].reshape(p.shape), flat.grad[sl].reshape(p.shape)
-                dv[...] = p.data
-                gv[...] = p.grad
-                views = {k: v[sl].reshape(p.shape) for k, v in flat_state.items()}
-                for k, v in views.items():
-                    if st is not None:
-                        v[...] = st[k]            # resume: carry the state over
-                p.data, p.grad = dv, gv
-                self.state[p] = views
-                self._scratch.pop(p, None)
-                members.append((p, dv, gv))
-                off += p.size
-            groups.append((flat, flat_state, members))
-        if len(groups) != sum(len(ps) >= 2 for ps in by_dtype.values()):
-            return []
-        for p in self.params:                     # the one-parameter groups keep their own state
-            if p not in self.state:
-                self.state[p] = self._init_state(p)
-        return groups
-
-    def _still_contiguous(self) -> bool:
-        for _, _, members in self._groups:
-            for p, dv, gv in members:
-                if p.data is not dv or p.grad is not gv:
-                    return False
-        return True
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = self._init_state(p)
+            work = self._work.get(p)
+            if work is None:
+                work = self._work[p] = {name: np.empty_like(p.data) for name in self._work_names}
+            self._update(p, state, work)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero in place."""
@@ -223,24 +152,19 @@ class Optimizer:
         """The state of ``p`` before its first step (subclasses: zero arrays named by the slide)."""
         return {}
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        """One slide's formula on ``p.data``, from ``p.grad`` and ``state``; ``work`` holds scratch arrays."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
-    def _l2_grad(self, p: Parameter, buf: np.ndarray) -> np.ndarray:
-        """g, or g + lambda x in ``buf`` when ``weight_decay`` (lambda) is set: PyTorch's L2 term."""
+    def _gradient(self, p: Parameter, out: np.ndarray) -> np.ndarray:
+        """g = ``p.grad``, or g + lambda W (in ``out``) when ``weight_decay`` = lambda is set.
+
+        PyTorch's ``weight_decay`` is the L2 gradient (lambda/m) W of L31 with m = 1,
+        added to every parameter: :func:`abcdl.regularizers.l2_grad` computes it.
+        """
         if not self.weight_decay:
             return p.grad
-        np.multiply(p.data, self.weight_decay, out=buf)
-        return np.add(p.grad, buf, out=buf)                       # g <- g + lambda x
-
-    def _buffers(self, p: Parameter, n: int) -> list[np.ndarray]:
-        """``n`` scratch arrays shaped like ``p`` (allocated on first use, then reused)."""
-        bufs = self._scratch.get(p)
-        if bufs is None:
-            bufs = self._scratch[p] = []
-        while len(bufs) < n:
-            bufs.append(np.empty_like(p.data))
-        return bufs
+        return np.add(p.grad, l2_grad(p.data, self.weight_decay, 1, out=out), out=out)   # g + lambda W
 
     # -- saving and resuming ----------------------------------------------------
     def hyperparameters(self) -> dict[str, Any]:
@@ -321,7 +245,6 @@ class Optimizer:
             setattr(self, k, getattr(checked, k))
         self.t = int(t)
         self.state = staged
-        self._groups = None                       # rebuilt, with this state, on the next step
 
     # -- display ----------------------------------------------------------------
     def __repr__(self) -> str:

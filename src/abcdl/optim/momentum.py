@@ -26,7 +26,7 @@ class Momentum(Optimizer):
     Formula
     -------
     v <- beta v - alpha g          (v_n = x_{n+1} - x_n, v_0 = 0)
-    x <- x + v
+    W <- W + v
 
     Relation to PyTorch
     -------------------
@@ -39,6 +39,7 @@ class Momentum(Optimizer):
     """
 
     _hyper = ("momentum",)
+    _work_names = ("alpha_g",)
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float, momentum: float = 0.9) -> None:
         super().__init__(params, lr)
@@ -47,13 +48,11 @@ class Momentum(Optimizer):
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"v": np.zeros_like(p.data)}
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        (buf,) = self._buffers(p, 1)
-        v = state["v"]
-        np.multiply(p.grad, self.lr, out=buf)        # alpha g
-        v *= self.momentum
-        v -= buf                                     # v <- beta v - alpha g
-        p.data += v                                  # x <- x + v
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        W, g, v, beta = p.data, p.grad, state["v"], self.momentum
+        alpha_g = np.multiply(self.lr, g, out=work["alpha_g"])             # alpha g
+        np.subtract(np.multiply(beta, v, out=v), alpha_g, out=v)           # v <- beta v - alpha g
+        W += v                                                             # W <- W + v
 
 
 class Nesterov(Momentum):
@@ -67,7 +66,7 @@ class Nesterov(Momentum):
     Formula
     -------
     v <- beta v - alpha g
-    x <- x + beta v - alpha g
+    W <- W + beta v - alpha g
 
     This equals ``torch.optim.SGD(momentum=beta, nesterov=True)`` (u <- beta u + g,
     x <- x - alpha (g + beta u)) with v = -alpha u, at constant alpha.
@@ -81,16 +80,14 @@ class Nesterov(Momentum):
         beta; 0 is refused, as PyTorch refuses ``nesterov=True`` without momentum.
     """
 
+    _work_names = ("alpha_g", "beta_v")
+
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float, momentum: float = 0.9) -> None:
         super().__init__(params, lr, momentum)
         self.momentum = check_number("Nesterov", "momentum", momentum, 0.0, 1.0, low_open=True)
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        (buf,) = self._buffers(p, 1)
-        v, x = state["v"], p.data
-        np.multiply(p.grad, self.lr, out=buf)        # alpha g
-        v *= self.momentum
-        v -= buf                                     # v <- beta v - alpha g
-        x -= buf                                     # x <- x - alpha g
-        np.multiply(v, self.momentum, out=buf)
-        x += buf                                     #      + beta v
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        W, g, v, beta, beta_v = p.data, p.grad, state["v"], self.momentum, work["beta_v"]
+        alpha_g = np.multiply(self.lr, g, out=work["alpha_g"])             # alpha g
+        np.subtract(np.multiply(beta, v, out=v), alpha_g, out=v)           # v <- beta v - alpha g
+        W += np.subtract(np.multiply(beta, v, out=beta_v), alpha_g, out=beta_v)   # W <- W + beta v - alpha g

@@ -31,7 +31,7 @@ class RMSProp(Optimizer):
     momentum : float in [0, 1)
         PyTorch's heavy-ball buffer on the scaled step (0: none).
     weight_decay : float >= 0
-        PyTorch's L2 term g <- g + lambda x (for the lecture's, see :mod:`abcdl.regularizers`).
+        PyTorch's L2 term g <- g + lambda W (:func:`abcdl.regularizers.l2_grad` with m = 1).
     centered : bool
         PyTorch's option: divide by an estimate of the gradient's variance,
         h - m ⊙ m with m the running mean of g.
@@ -42,11 +42,13 @@ class RMSProp(Optimizer):
     Formula (default; ``alpha`` below is the learning rate, ``gamma`` the decay)
     -------
     h <- gamma h + (1 - gamma) g ⊙ g
-    x <- x - alpha / (sqrt(h) + eps) ⊙ g          (lecture: alpha / sqrt(h + eps))
-    with momentum mu:  v <- mu v + g / (sqrt(h) + eps),  x <- x - alpha v
+    W <- W - alpha / (sqrt(h) + eps) ⊙ g          (lecture: alpha / sqrt(h + eps))
+    with momentum mu:  v <- mu v + g / (sqrt(h) + eps),  W <- W - alpha v
+    centered:  m <- gamma m + (1 - gamma) g,  and h - m ⊙ m replaces h under the root
     """
 
     _hyper = ("alpha", "eps", "momentum", "weight_decay", "centered", "eps_inside_sqrt")
+    _work_names = ("g", "tmp")
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, weight_decay: float = 0.0,
@@ -70,31 +72,22 @@ class RMSProp(Optimizer):
             state["v"] = np.zeros_like(p.data)
         return state
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x, h = p.data, state["h"]
-        gamma = self.alpha
-        buf, denom = self._buffers(p, 2)
-        g = self._l2_grad(p, buf)                                 # g <- g + lambda x (if weight_decay)
-        np.multiply(g, g, out=denom)
-        denom *= 1.0 - gamma
-        h *= gamma
-        h += denom                                                # h <- gamma h + (1 - gamma) g ⊙ g
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        W, h, gamma, tmp = p.data, state["h"], self.alpha, work["tmp"]
+        g = self._gradient(p, out=work["g"])                               # g <- g + lambda W (weight_decay)
+        g2 = np.multiply(g, g, out=tmp)                                    # g ⊙ g
+        # h <- gamma h + (1 - gamma) g ⊙ g
+        np.add(np.multiply(gamma, h, out=h), np.multiply(1 - gamma, g2, out=tmp), out=h)
+        s = h
         if self.centered:
             m = state["m"]
-            np.subtract(g, m, out=denom)
-            denom *= 1.0 - gamma
-            m += denom                                            # m <- gamma m + (1 - gamma) g
-            np.multiply(m, m, out=denom)
-            s = np.subtract(h, denom, out=denom)                  # s = h - m ⊙ m  (variance of g)
-        else:
-            s = h                                                 # s = h
-        sqrt_plus_eps(s, self.eps, self.eps_inside_sqrt, out=denom)  # sqrt(s) + eps (or sqrt(s + eps))
-        np.divide(g, denom, out=denom)                            # g / (sqrt(h) + eps)
+            # m <- gamma m + (1 - gamma) g
+            np.add(np.multiply(gamma, m, out=m), np.multiply(1 - gamma, g, out=tmp), out=m)
+            s = np.subtract(h, np.multiply(m, m, out=tmp), out=tmp)        # s = h - m ⊙ m
+        denom = sqrt_plus_eps(s, self.eps, self.eps_inside_sqrt, out=tmp)  # sqrt(s) + eps, or sqrt(s + eps)
         if self.momentum != 0:
-            v = state["v"]
-            v *= self.momentum
-            v += denom                                            # v <- mu v + g / (sqrt(h) + eps)
-            np.multiply(v, self.lr, out=denom)
+            v, mu = state["v"], self.momentum
+            np.add(np.multiply(mu, v, out=v), np.divide(g, denom, out=tmp), out=v)   # v <- mu v + g / denom
+            W -= np.multiply(self.lr, v, out=tmp)                          # W <- W - alpha v
         else:
-            denom *= self.lr
-        x -= denom                                                # x <- x - alpha (...)
+            W -= np.multiply(self.lr, np.divide(g, denom, out=tmp), out=tmp)   # W <- W - alpha g / denom

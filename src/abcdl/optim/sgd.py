@@ -31,20 +31,21 @@ class SGD(Optimizer):
     dampening : float in [0, 1]
         Scales the gradient added to the buffer after the first step.
     weight_decay : float >= 0
-        lambda of PyTorch's L2 term: g <- g + lambda x.  (The lecture's L2, with
-        lambda/m, lives in :mod:`abcdl.regularizers`.)
+        lambda of PyTorch's L2 term g <- g + lambda W: the gradient of L31 with
+        m = 1 (:func:`abcdl.regularizers.l2_grad`), on every parameter.
     nesterov : bool
         Nesterov's look-ahead (needs momentum > 0 and dampening = 0).
 
-    Formula (PyTorch's; ``v`` is its ``momentum_buffer``)
+    Formula (PyTorch's; ``v`` is its ``momentum_buffer``, d the dampening)
     -------
-    g <- g + lambda x                           (if weight_decay)
-    v <- g  at t = 1,  else  v <- mu v + (1 - dampening) g
+    g <- g + lambda W                           (if weight_decay)
+    v <- g  at t = 1,  else  v <- mu v + (1 - d) g
     g <- g + mu v  if nesterov,  else  g <- v  (if momentum)
-    x <- x - alpha g
+    W <- W - alpha g
     """
 
     _hyper = ("momentum", "dampening", "weight_decay", "nesterov")
+    _work_names = ("g", "tmp")
 
     def __init__(self, params: Iterable[Parameter] | Parameter, lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
@@ -61,26 +62,17 @@ class SGD(Optimizer):
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"v": np.zeros_like(p.data)} if self.momentum != 0 else {}
 
-    def _update(self, p: Parameter, state: dict[str, np.ndarray]) -> None:
-        x = p.data
-        buf, buf2 = self._buffers(p, 2)
-        mu = self.momentum
-        g = self._l2_grad(p, buf)                            # g <- g + lambda x (if weight_decay)
+    def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
+        W, mu, d, tmp = p.data, self.momentum, self.dampening, work["tmp"]
+        g = self._gradient(p, out=work["g"])                           # g <- g + lambda W  (if weight_decay)
         if mu != 0:
             v = state["v"]
             if self.t == 1:
-                v[...] = g                                   # v <- g  (first step)
-            else:
-                v *= mu
-                if self.dampening != 0:
-                    np.multiply(g, 1.0 - self.dampening, out=buf2)
-                    v += buf2                                # v <- mu v + (1 - dampening) g
-                else:
-                    v += g                                   # v <- mu v + g
+                np.copyto(v, g)                                             # v <- g  (first step)
+            else:                                                       # v <- mu v + (1 - d) g
+                np.add(np.multiply(mu, v, out=v), np.multiply(1 - d, g, out=tmp), out=v)
             if self.nesterov:
-                np.multiply(v, mu, out=buf2)
-                g = np.add(g, buf2, out=buf)                 # g <- g + mu v
+                g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp)         # g <- g + mu v
             else:
-                g = v                                        # g <- v
-        np.multiply(g, self.lr, out=buf)
-        x -= buf                                             # x <- x - alpha g
+                g = v                                                       # g <- v
+        W -= np.multiply(self.lr, g, out=tmp)                               # W <- W - alpha g
