@@ -12,14 +12,14 @@ default parameters -- the lecture's values -- and writes
 
 A figure whose PNG would exceed ``--max-kb`` (190 KB) at ``--dpi`` is re-rendered
 at lower dpi until it fits, and the script says so.  MNIST is read from
-``ABCDL_DATA`` (or the user cache).  Multi-threaded BLAS gains nothing on these
+``ABCDL_DATA`` when set, else the copy shipped with abcdl.  Multi-threaded BLAS gains nothing on these
 small problems and stalls on a busy machine, so one BLAS thread is the default
 (set ``OPENBLAS_NUM_THREADS`` yourself to override it).
 
 Run from the repository root::
 
-    ABCDL_DATA=/path/to/data python docs/make_gallery.py                 # everything
-    ABCDL_DATA=/path/to/data python docs/make_gallery.py mle gd-1d       # some experiments
+    python docs/make_gallery.py                 # everything
+    python docs/make_gallery.py mle gd-1d       # some experiments
     python docs/make_gallery.py --list                                   # what it would run
 """
 

@@ -27,3 +27,15 @@ class LogCollector(logging.Handler):
 
     def emit(self, record) -> None:
         self.messages.append(record.getMessage())
+
+
+def one_cli_error(err: str, command: str) -> str:
+    """The one message of a CLI error on stderr: ``abcdl COMMAND: error: ...``, with no traceback.
+
+    A message longer than 200 characters is wrapped by the CLI onto continuation lines
+    indented by four spaces; they are joined back here.  Every line is at most 200 long."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[0].startswith(f"abcdl {command}: error: "), err
+    assert all(line.startswith("    ") for line in lines[1:]), err
+    assert "Traceback" not in err and max(map(len, lines)) <= 200, err
+    return " ".join(line.strip() for line in lines)

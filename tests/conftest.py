@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import abcdl
+from abcdl.data import mnist as mnist_mod
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,15 +38,50 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    """The folder of real MNIST / Fashion-MNIST files (``ABCDL_DATA``); fails clearly without it."""
+    """A folder holding the real MNIST files in ``mnist/``: ``ABCDL_DATA`` when it is set, else the
+    copy shipped inside abcdl.  Fails with a clear message when neither holds them."""
     root = os.environ.get("ABCDL_DATA")
-    if not root:
-        pytest.fail("ABCDL_DATA is not set: point it at the folder holding mnist/ and "
-                    "fashion-mnist/ (CI uses ../shared/data)")
-    path = Path(root)
+    if root:
+        path = Path(root)
+        if not (path / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+            pytest.fail(f"ABCDL_DATA={root} does not hold mnist/train-images-idx3-ubyte.gz")
+        return path
+    path = mnist_mod.PACKAGE_DATA
     if not (path / "mnist" / "train-images-idx3-ubyte.gz").is_file():
-        pytest.fail(f"ABCDL_DATA={root} does not hold mnist/train-images-idx3-ubyte.gz")
+        pytest.fail(f"the copy of MNIST shipped with abcdl is missing from {path / 'mnist'}: "
+                    f"reinstall abcdl (pip install -e .)")
     return path
+
+
+FASHION_SLICE = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class FashionData:
+    """Where the tests read Fashion-MNIST from, and how many images each split has there."""
+
+    root: Path
+    n_train: int
+    n_test: int
+
+
+@pytest.fixture
+def fashion(monkeypatch) -> FashionData:
+    """Fashion-MNIST for tests: the full files from ``ABCDL_DATA`` when it is set, else the slice
+    committed in tests/data/fashion-mnist (the first 1,000 training and 500 test images; see
+    tests/data/make_fashion_slice.py), whose SHA-256 digests stand in for the full files' ones."""
+    root = os.environ.get("ABCDL_DATA")
+    if root:
+        path = Path(root)
+        if not (path / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+            pytest.fail(f"ABCDL_DATA={root} does not hold fashion-mnist/train-images-idx3-ubyte.gz")
+        return FashionData(path, 60_000, 10_000)
+    sums = {}
+    for line in (FASHION_SLICE / "fashion-mnist" / "SHA256SUMS").read_text().splitlines():
+        digest, stem = line.split()
+        sums[stem] = digest
+    monkeypatch.setitem(mnist_mod.SHA256, "fashion-mnist", sums)
+    return FashionData(FASHION_SLICE, 1000, 500)
 
 
 @pytest.fixture

@@ -98,7 +98,8 @@ def test_cli_demo_parse_params_types():
     (["mle", "--k", "7"], ["k", "0 < k < n"]),
     (["mle", "--n"], ["--n needs a value"]),
     (["mle", "stray"], ["stray"]),
-    (["no-such-demo"], ["unknown experiment", "mle"]),
+    (["no-such-demo"], ["unknown experiment", "abcdl demo list"]),
+    (["optimisers-2d"], ["unknown experiment", "did you mean optimizers-2d?"]),
     (["mle", "--lang", "fr"], ["--lang"]),
 ])
 def test_cli_demo_user_errors_exit_2_with_one_line(tmp_path, args, words):
@@ -119,7 +120,7 @@ def test_cli_demo_help_for_one_experiment(capsys):
 
 
 def test_cli_demo_korean(tmp_path, capsys):
-    assert _base.find_hangul_font() is not None, "install fonts-nanum (CI does)"
+    assert _base.find_hangul_font() == "NanumGothic"            # the font shipped with abcdl
     assert main(["demo", "numerical-diff", "--lang", "ko", "--json", "--out", str(tmp_path)]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["lang"] == "ko" and d["params"]["lang"] == "ko"
@@ -131,7 +132,7 @@ def test_cli_demo_korean_without_font_falls_back(tmp_path, monkeypatch, capsys):
     assert main(["demo", "mle", "--lang", "ko", "--json", "--out", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["lang"] == "en"
-    assert "no Hangul font" in captured.err and "fonts-nanum" in captured.err
+    assert "no Hangul font" in captured.err and "reinstall abcdl" in captured.err
 
 
 def test_cli_demo_python_dash_m_experiment_module(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 import abcdl
+from _helpers import one_cli_error
 from abcdl.checkpoint import read_info
 from abcdl.cli import main
 from abcdl.cli.predict import load_image, mnist_normalize
@@ -56,10 +57,7 @@ def digits_run(tmp_path_factory) -> Path:
 
 
 def _one_error_line(err: str, command: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"abcdl {command}: error: ") and "Traceback" not in err, err
-    return lines[0]
+    return one_cli_error(err, command)
 
 
 def _predict_json(capsys, *args) -> dict:
@@ -228,12 +226,12 @@ def test_cli_predict_digits_model_takes_8x8(digits_run, tmp_path, capsys):
     assert any("8x8" in n for n in res["notes"]) and len(res["probabilities"]) == 10
 
 
-def test_cli_predict_fashion_class_names(data_root, tmp_path, capsys):
+def test_cli_predict_fashion_class_names(fashion, tmp_path, capsys):
     out = tmp_path / "fashion"
-    assert main(["train", "--dataset", "fashion-mnist", "--data-root", str(data_root), "--no-download",
+    assert main(["train", "--dataset", "fashion-mnist", "--data-root", str(fashion.root), "--no-download",
                  "--subset", "1000", "--epochs", "1", "--out", str(out), *QUICK]) == 0
     capsys.readouterr()
-    _, (x, _) = load_fashion_mnist(root=data_root, download=False)
+    _, (x, _) = load_fashion_mnist(root=fashion.root, download=False)
     path = tmp_path / "f.npy"
     np.save(path, x[:2])
     r = _predict_json(capsys, out, path)

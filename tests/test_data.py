@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import re
+import shutil
 import struct
 from pathlib import Path
 
@@ -13,6 +16,8 @@ import pytest
 import abcdl
 from abcdl.data import (
     DataError,
+    DataMissingError,
+    find_dataset,
     iterate_minibatches,
     load_digits,
     load_fashion_mnist,
@@ -196,16 +201,62 @@ def test_data_load_mnist_rejects_label_image_mismatch(tiny_root, monkeypatch):
         load_mnist(root=tiny_root)
 
 
-def test_data_load_mnist_without_download_gives_bilingual_help(tmp_path, monkeypatch):
+@pytest.fixture
+def no_shipped_copy(tmp_path, monkeypatch):
+    """A machine where abcdl's shipped MNIST is gone (a broken install), with an empty user cache."""
+    monkeypatch.setattr(mnist_mod, "PACKAGE_DATA", tmp_path / "no-package-data")
     monkeypatch.delenv("ABCDL_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    with pytest.raises(DataError) as info:
+
+
+def test_data_load_mnist_without_download_gives_short_bilingual_help(tmp_path, no_shipped_copy):
+    with pytest.raises(DataMissingError) as info:
         load_mnist(download=False)
-    msg = str(info.value)
+    exc = info.value
+    msg = str(exc)
     target = str(tmp_path / "cache" / "abcdl" / "mnist")
-    assert target in msg and "파일" in msg and "ABCDL_DATA" in msg
+    lines = msg.splitlines()
+    assert lines[0] == "MNIST is not on this machine and downloading was turned off."
+    assert target in msg and "root=" in msg and "ABCDL_DATA" in msg
+    assert any(re.search("[가-힣]", line) for line in lines)
+    assert len(lines) <= 12 and max(map(len, lines)) <= 200
+    for stem in mnist_mod.SHA256["mnist"]:
+        assert stem + ".gz" in msg
+    details = "\n".join(exc.details())                             # the long part: digests, folders
     for stem, digest in mnist_mod.SHA256["mnist"].items():
-        assert stem in msg and digest in msg
+        assert f"{digest}  {stem}" in details and digest not in msg
+    assert exc.target == Path(target) and exc.dataset == "mnist" and len(exc.missing) == 4
+
+
+def test_data_mnist_look_up_order(tiny_root, monkeypatch):
+    """--data-root, then ABCDL_DATA, then the copy shipped with abcdl, then the user cache."""
+    monkeypatch.setattr(mnist_mod, "PACKAGE_DATA", tiny_root)            # tiny_root holds mnist/
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "abcdl"
+    shutil.copytree(tiny_root / "mnist", cache / "mnist")
+    assert find_dataset("mnist").origin == "package"                     # before the cache
+    other = tiny_root / "env"
+    shutil.copytree(tiny_root / "mnist", other / "mnist")
+    monkeypatch.setenv("ABCDL_DATA", str(other))
+    src = find_dataset("mnist")
+    assert src.origin == "ABCDL_DATA" and src.folder == other / "mnist"
+    assert "ABCDL_DATA" in src.describe()
+    src = find_dataset("mnist", root=tiny_root)
+    assert src.origin == "root" and src.folder == tiny_root / "mnist"
+    monkeypatch.delenv("ABCDL_DATA")
+    monkeypatch.setattr(mnist_mod, "PACKAGE_DATA", tiny_root / "nothing")
+    src = find_dataset("mnist", download=False)
+    assert src.origin == "cache" and "user cache" in src.describe()
+
+
+def test_data_shipped_mnist_is_found_without_anything_else(tmp_path, monkeypatch):
+    monkeypatch.delenv("ABCDL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("ABCDL_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    src = find_dataset("mnist", download=False)
+    assert src.origin == "package" and src.describe() == "from the copy shipped with abcdl"
+    assert src.folder == mnist_mod.PACKAGE_DATA / "mnist"
+    assert (mnist_mod.PACKAGE_DATA / "mnist" / "README.md").read_text().count("CC BY-SA 3.0") >= 1
+    assert not (tmp_path / "cache").exists()                           # nothing downloaded or written
 
 
 def test_data_fashion_mnist_finds_debian_folder(tiny_root, monkeypatch):
@@ -216,11 +267,12 @@ def test_data_fashion_mnist_finds_debian_folder(tiny_root, monkeypatch):
     monkeypatch.setitem(mnist_mod.SHA256, "fashion-mnist", mnist_mod.SHA256["mnist"])
     (x, t), (xt, tt) = load_fashion_mnist(flatten=False)
     assert x.shape == (6, 1, 28, 28) and xt.shape == (4, 1, 28, 28)
+    monkeypatch.setattr(mnist_mod, "PACKAGE_DATA", tiny_root / "no-package-data")
     with pytest.raises(DataError):      # MNIST is not searched there
         load_mnist(download=False)
 
 
-# -- the real files (ABCDL_DATA) -----------------------------------------------
+# -- the real files (ABCDL_DATA, else the shipped MNIST and the Fashion-MNIST slice) ----
 @pytest.mark.slow
 def test_data_real_mnist_matches_readme(data_root):
     (x, t), (xt, tt) = load_mnist(normalize=False, root=data_root)
@@ -235,13 +287,16 @@ def test_data_real_mnist_matches_readme(data_root):
     assert float(xn.mean(dtype=np.float64)) == pytest.approx(33.318 / 255, abs=2e-6)
 
 
-@pytest.mark.slow
-def test_data_real_fashion_mnist_shapes(data_root):
-    (x, t), (xt, tt) = load_fashion_mnist(one_hot_label=True, root=data_root)
-    assert x.shape == (60000, 784) and t.shape == (60000, 10)
-    assert xt.shape == (10000, 784) and tt.shape == (10000, 10)
-    np.testing.assert_array_equal(t.sum(axis=0), 6000)            # 6,000 training images per class
-    np.testing.assert_array_equal(tt.sum(axis=0), 1000)
+def test_data_real_fashion_mnist_shapes(fashion):
+    (x, t), (xt, tt) = load_fashion_mnist(one_hot_label=True, root=fashion.root, download=False)
+    assert x.shape == (fashion.n_train, 784) and t.shape == (fashion.n_train, 10)
+    assert xt.shape == (fashion.n_test, 784) and tt.shape == (fashion.n_test, 10)
+    np.testing.assert_array_equal(t.sum(axis=1), 1)
+    if fashion.n_train == 60_000:                                  # the full files
+        np.testing.assert_array_equal(t.sum(axis=0), 6000)        # 6,000 training images per class
+        np.testing.assert_array_equal(tt.sum(axis=0), 1000)
+    else:                                                          # the slice: every class is there
+        assert (t.sum(axis=0) > 50).all() and (tt.sum(axis=0) > 20).all()
 
 
 # -- digits ---------------------------------------------------------------------

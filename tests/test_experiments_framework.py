@@ -114,7 +114,7 @@ def test_experiments_result_save_failure_keeps_old_file(tmp_path, monkeypatch):
     def fail(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_base.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)   # atomic_write's rename
     with pytest.raises(OSError, match="disk full"):
         _tiny_result().save(target)
     assert target.read_bytes() == b"old"
@@ -123,10 +123,10 @@ def test_experiments_result_save_failure_keeps_old_file(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- Korean labels
 
-def test_experiments_hangul_font_is_installed():
-    # CI installs Debian's fonts-nanum; without it `--lang ko` falls back to English.
+def test_experiments_hangul_font_is_found():
+    # abcdl ships NanumGothic: no system font is needed
     name = _base.find_hangul_font()
-    assert name is not None, "no Hangul font found: install it with `apt-get install fonts-nanum`"
+    assert name == "NanumGothic"
     from matplotlib import font_manager
 
     path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
@@ -156,7 +156,7 @@ def test_experiments_korean_falls_back_to_english_without_font(monkeypatch, caps
     monkeypatch.setattr(_base, "find_hangul_font", lambda: None)
     res = experiments.run("mle", lang="ko", grid_points=101)
     assert res.lang == "en"
-    assert "fonts-nanum" in capsys.readouterr().err
+    assert "reinstall abcdl" in capsys.readouterr().err
     assert "likelihood" in res.figure.axes[0].get_title()
 
 

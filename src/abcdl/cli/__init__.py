@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module here with ``register(subparsers)``,
 which adds its parser and sets ``func=run``.  Expected failures (bad options,
-missing data, unreadable files) raise :class:`CLIError`; ``main`` prints one line
-and exits with status 2, never a traceback.
+missing data, unreadable files) raise :class:`CLIError`; ``main`` prints a few
+short lines (the first says what went wrong) and exits with status 2, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 
 from .. import __version__
 
@@ -19,7 +21,43 @@ COMMANDS = ["train", "evaluate", "predict", "selfcheck", "demo"]
 
 
 class CLIError(Exception):
-    """An error the user can fix; printed as one line, exit status 2."""
+    """An error the user can fix; exit status 2.
+
+    The message is one line, or a few: the first says what went wrong, the next ones
+    what to do (``main`` indents them under the first).  No line should be longer than
+    :data:`MAX_LINE` characters; ``main`` wraps one that is.
+    """
+
+
+MAX_LINE = 200
+
+
+def error_lines(command: str, exc: BaseException) -> list[str]:
+    """``abcdl COMMAND: error: <first line>`` and the other lines indented, each at most MAX_LINE long."""
+    lines = str(exc).splitlines() or [""]
+    out = [f"abcdl {command}: error: {lines[0]}", *("  " + line for line in lines[1:])]
+    wrapped = []
+    for line in out:
+        if len(line) <= MAX_LINE:
+            wrapped.append(line)
+        else:
+            wrapped += textwrap.wrap(line, MAX_LINE - 40, subsequent_indent="    ", break_on_hyphens=False)
+    return wrapped
+
+
+class _VersionAction(argparse.Action):
+    """``abcdl --version``: the version, and where the data and the Hangul font are found."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ..fonts import font_origin
+        from ._datasets import data_report
+
+        lines = [f"abcdl {__version__}", *data_report(), f"Hangul font: {font_origin()}"]
+        print("\n".join(lines))
+        parser.exit(0)
 
 
 def one_line_errors(parser) -> None:
@@ -48,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="abcdl",
         description="ABC to Deep Learning: train networks and run the lecture's experiments.",
     )
-    parser.add_argument("--version", action="version", version=f"abcdl {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show the version, where MNIST and the Hangul font are found, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f".{name}", __name__).register(sub)
@@ -66,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CLIError as exc:
-        print(f"abcdl {args.command}: error: {exc}", file=sys.stderr)
+        print("\n".join(error_lines(args.command, exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"abcdl {args.command}: interrupted", file=sys.stderr)

@@ -1,7 +1,6 @@
 """Shared pieces of ``abcdl train``, ``abcdl evaluate`` and ``abcdl predict``.
 
-The datasets the commands know (names, class names, image sizes), loading them
-with errors turned into :class:`~abcdl.cli.CLIError`, loading a model file,
+Loading a model file,
 finding the run information (``metrics.json``) written beside it, the shape of
 input a model expects, and atomic JSON writes.
 """
@@ -14,35 +13,15 @@ import math
 import re
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import CLIError
+from ._datasets import DATASETS
 
 METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.safetensors"
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """What the commands need to know about a dataset."""
-
-    name: str
-    title: str
-    class_names: tuple[str, ...]
-    image_shape: tuple[int, int]      # (H, W), one grey channel
-
-
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-DIGITS = tuple(str(i) for i in range(10))
-DATASETS = {
-    "mnist": Dataset("mnist", "MNIST", DIGITS, (28, 28)),
-    "fashion-mnist": Dataset("fashion-mnist", "Fashion-MNIST", FASHION_CLASSES, (28, 28)),
-    "digits": Dataset("digits", "8x8 digits (scikit-learn)", DIGITS, (8, 8)),
-}
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -70,59 +49,6 @@ def positive_int(text: str) -> int:
 def squash(text: str) -> str:
     """One line from a multi-line message: lines joined with spaces, runs of blanks collapsed."""
     return re.sub(r"\s+", " ", " ".join(line.strip() for line in str(text).splitlines())).strip()
-
-
-def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say=None,
-                 normalize: bool = True):
-    """``(x_train, t_train), (x_test, t_test)`` of dataset ``name``: float32 in [0, 1], or raw uint8
-    pixels with ``normalize=False`` (see :func:`to_unit`).
-
-    ``say(text)``, when given, is told before a download starts (the first run on a new machine).
-
-    Raises
-    ------
-    CLIError
-        The files are missing and cannot be downloaded, or are corrupt (the
-        loader's message, in English and Korean, on one line).
-    """
-    from ..data import DataError, load_digits, load_fashion_mnist, load_mnist
-
-    if name not in DATASETS:
-        raise CLIError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-    try:
-        if name == "digits":
-            return load_digits(normalize=normalize, flatten=flatten, dtype=np.float32)
-        loader = load_mnist if name == "mnist" else load_fashion_mnist
-        if say is not None and download:
-            from ..data import dataset_files
-
-            try:
-                dataset_files(name, root, download=False)
-            except DataError:
-                from ..data import cache_dir
-
-                target = Path(root).expanduser() / name if root is not None else cache_dir() / name
-                size = {"mnist": 12, "fashion-mnist": 30}[name]            # MB of .gz files
-                say(f"{DATASETS[name].title} is not on this machine yet: downloading it (about {size} MB) "
-                    f"into {target}")
-        return loader(normalize=normalize, flatten=flatten, root=root, dtype=np.float32, download=download)
-    except DataError as exc:
-        # the loader speaks of its Python argument root=; on the command line that is --data-root
-        text = squash(exc).replace("or pass root=)", "or pass --data-root DIR)")
-        text = text.replace("root= 인자를 넘기세요", "--data-root DIR 옵션을 주세요")
-        if "could not find" in text:
-            text += " (--dataset digits needs no download / --dataset digits는 내려받을 필요가 없습니다)"
-        raise CLIError(text) from exc
-    except OSError as exc:
-        raise CLIError(f"cannot read the {DATASETS[name].title} files: {exc}") from exc
-
-
-def to_unit(x: np.ndarray, dataset: str) -> np.ndarray:
-    """Raw pixels (uint8) of ``dataset`` as float32 in [0, 1]: x / 255 (x / 16 for the 8x8 digits),
-    exactly as the loaders' ``normalize=True`` computes it."""
-    out = x.astype(np.float32)
-    out /= 16 if dataset == "digits" else 255          # pixel / max
-    return out
 
 
 def load_model(path):

@@ -15,6 +15,7 @@ the same parameter.  A bad name, parameter or value is one line on stderr, exit 
 from __future__ import annotations
 
 import argparse
+import difflib
 import inspect
 import json
 import sys
@@ -43,7 +44,7 @@ def register(sub) -> None:
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help=f"folder for NAME.png (default ./{DEFAULT_OUT})")
     p.add_argument("--lang", default="en", choices=_LANGS,
-                   help="figure labels: en or ko (Korean needs a Hangul font, e.g. fonts-nanum)")
+                   help="figure labels: en or ko (Korean uses the NanumGothic font shipped with abcdl)")
     p.add_argument("params", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -191,8 +192,10 @@ def run(args) -> int:
     try:
         module = experiments.get(name)
     except KeyError:
-        raise CLIError(f"unknown experiment {name!r}; choose from: {', '.join(experiments.names())} "
-                       "(or `abcdl demo list`)") from None
+        close = difflib.get_close_matches(name, experiments.names(), n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise CLIError(f"unknown experiment {name!r}; {hint}`abcdl demo list` shows all "
+                       f"{len(experiments.names())}") from None
     defaults = experiments.parameters(name)
     if want_help:
         _print_help(name, module, defaults)

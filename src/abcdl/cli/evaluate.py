@@ -17,17 +17,16 @@ import numpy as np
 
 from . import CLIError
 from ._common import (
-    DATASETS,
     HelpFormatter,
     guess_dataset,
     input_spec,
-    load_dataset,
     load_model,
     model_path_arg,
     num_outputs,
     run_info,
     squash,
 )
+from ._datasets import DATASETS, load_dataset
 
 
 def register(sub) -> None:
@@ -44,14 +43,17 @@ def register(sub) -> None:
     p.add_argument("--dataset", choices=list(DATASETS), default=None,
                    help="test set to use (default: the one in metrics.json beside MODEL, else by input size)")
     p.add_argument("--data-root", metavar="DIR", default=None,
-                   help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then ~/.cache/abcdl)")
+                   help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then the copy of "
+                        "MNIST shipped with abcdl, then ~/.cache/abcdl)")
     p.add_argument("--no-download", dest="download", action="store_false",
                    help="never download missing data files")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.add_argument("--verbose", action="store_true",
+                   help="when data is missing, list every download attempt and the files' SHA-256")
     p.set_defaults(func=run)
 
 
-def evaluate_model(model, dataset: str, root=None, download: bool = True) -> dict:
+def evaluate_model(model, dataset: str, root=None, download: bool = True, verbose: bool = False) -> dict:
     """Loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``'s test set."""
     from ..losses import SoftmaxCrossEntropyLoss
     from ..report import confusion_matrix
@@ -65,7 +67,8 @@ def evaluate_model(model, dataset: str, root=None, download: bool = True) -> dic
     k = num_outputs(model, flat, shape)
     if k != len(ds.class_names):
         raise CLIError(f"the model has {k} outputs, but {ds.title} has {len(ds.class_names)} classes")
-    _, (x_test, t_test) = load_dataset(dataset, flatten=flat, root=root, download=download)
+    (_, (x_test, t_test)), _ = load_dataset(dataset, flatten=flat, root=root, download=download,
+                                            verbose=verbose)
     if not flat and x_test.shape[1] != shape[0]:
         raise CLIError(f"the model takes {shape[0]} channels, {ds.title} has {x_test.shape[1]}")
     try:
@@ -88,7 +91,8 @@ def run(args) -> int:
     model = load_model(path)
     info = run_info(path)
     dataset = guess_dataset(model, info, args.dataset)
-    result = {"model": str(path), **evaluate_model(model, dataset, args.data_root, args.download)}
+    result = {"model": str(path),
+              **evaluate_model(model, dataset, args.data_root, args.download, args.verbose)}
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0

@@ -35,7 +35,6 @@ import numpy as np
 
 from . import CLIError
 from ._common import (
-    DATASETS,
     HelpFormatter,
     guess_dataset,
     input_spec,
@@ -47,6 +46,7 @@ from ._common import (
     softmax,
     squash,
 )
+from ._datasets import DATASETS
 
 BAR = 20   # width of the probability bar
 

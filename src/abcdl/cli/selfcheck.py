@@ -10,7 +10,8 @@ def register(sub) -> None:
         "selfcheck",
         help="gradient-check a small network against central differences (L19)",
         description="Build a small network in float64, compare every backward-pass gradient "
-                    "with central differences, and print the relative errors.",
+                    "with central differences, and print the relative errors; then say where MNIST, "
+                    "Fashion-MNIST and the Hangul font are found.",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(func=run)
@@ -54,4 +55,9 @@ def run(args) -> int:
     ok = all(r.passed for r in results)
     worst = max(r.max_rel_error for r in results)
     print(f"{'PASSED' if ok else 'FAILED'}: {len(results)} parameters, worst max rel error {worst:.2e}")
+    from ..fonts import font_origin
+    from ._datasets import data_report
+
+    for line in [*data_report(), f"Hangul font: {font_origin()}"]:
+        print(line)
     return 0 if ok else 1

@@ -34,20 +34,18 @@ import numpy as np
 
 from . import CLIError
 from ._common import (
-    DATASETS,
     METRICS_FILE,
     MODEL_FILE,
     HelpFormatter,
     epoch_table,
     finite,
-    load_dataset,
     peak_memory_mb,
     positive_int,
     softmax,
     squash,
-    to_unit,
     write_json,
 )
+from ._datasets import DATASETS, load_dataset, to_unit
 from ._train_setup import (
     DEFAULT_BATCH,
     DEFAULT_DROPOUT,
@@ -129,10 +127,11 @@ def register(sub) -> None:
     )
     g = p.add_argument_group("data")
     g.add_argument("--dataset", choices=list(DATASETS), default="mnist",
-                   help="mnist and fashion-mnist are read from --data-root / ABCDL_DATA / the user cache "
-                        "and downloaded when missing; digits (8x8) ships with scikit-learn")
+                   help="mnist ships with abcdl; fashion-mnist is read from --data-root / ABCDL_DATA / the "
+                        "user cache and downloaded when missing; digits (8x8) ships with scikit-learn")
     g.add_argument("--data-root", metavar="DIR", default=None,
-                   help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then ~/.cache/abcdl)")
+                   help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then the copy of "
+                        "MNIST shipped with abcdl, then ~/.cache/abcdl)")
     g.add_argument("--no-download", dest="download", action="store_false",
                    help="never download missing files; fail with instructions instead")
     g.add_argument("--subset", type=positive_int, metavar="N", default=None,
@@ -186,9 +185,10 @@ def register(sub) -> None:
                    help="run folder (default: runs/<dataset>-<model>-<date>-<time>); must be new or empty")
     g.add_argument("--force", action="store_true",
                    help="write into a non-empty --out folder, replacing the files of a previous run")
-    g.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+    g.add_argument("--verbose", type=int, choices=(0, 1, 2, 3), nargs="?", const=3, default=None,
                    help="0: only the result; 1: a progress bar per epoch; 2: one line per epoch, no bar "
-                        "(default: 1 on a terminal, 2 when the output goes to a file or a pipe)")
+                        "(default: 1 on a terminal, 2 when the output goes to a file or a pipe); "
+                        "3 or --verbose alone: as 2, and when data is missing, every download attempt")
     p.set_defaults(func=run)
 
 
@@ -262,9 +262,9 @@ def run(args) -> int:
     folder = _run_folder(args.out, args.force, args.dataset, args.model)
 
     # Raw uint8 pixels are split first and scaled after: a quarter of the memory of splitting floats.
-    (x_all, t_all), (x_test, t_test) = load_dataset(args.dataset, flatten=flat, root=args.data_root,
-                                                    download=args.download, say=lambda text: _say(args, text),
-                                                    normalize=False)
+    ((x_all, t_all), (x_test, t_test)), where = load_dataset(
+        args.dataset, flatten=flat, root=args.data_root, download=args.download,
+        say=lambda text: _say(args, text), normalize=False, verbose=args.verbose == 3)
     if args.subset is not None:
         x_all, t_all = x_all[:args.subset], t_all[:args.subset]
     from ..data import train_val_split
@@ -289,7 +289,7 @@ def run(args) -> int:
     if args.weight_decay:
         decay = f", weight decay {args.weight_decay:g} ({'decoupled' if args.optimizer == 'adamw' else 'L2'})"
     _say(args,
-         f"abcdl train: {ds.title}, {len(x_train):,} training / {len(x_val):,} validation / "
+         f"abcdl train: {ds.title} {where}: {len(x_train):,} training / {len(x_val):,} validation / "
          f"{len(x_test):,} test images ({h}x{w})",
          f"model: {desc}, {n_params:,} parameters",
          f"optimizer: {args.optimizer} lr {lr:g} ({sched_desc}){decay}, batch {args.batch_size}, "

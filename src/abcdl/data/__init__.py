@@ -6,15 +6,26 @@
 ...     ...
 
 See :mod:`abcdl.data.mnist` for where the files come from (``ABCDL_DATA``, the
-user cache, verified downloads) and :mod:`abcdl.data.download` for the mirrors.
+copy of MNIST shipped with abcdl, the user cache, verified downloads) and
+:mod:`abcdl.data.download` for the mirrors.
 """
 
 from .digits import load_digits
-from .idx import DataError, parse_idx, read_idx
-from .mnist import cache_dir, clear_cache, dataset_files, load_fashion_mnist, load_mnist
+from .errors import DataError, DataMissingError
+from .idx import parse_idx, read_idx
+from .mnist import (
+    DataSource,
+    cache_dir,
+    clear_cache,
+    dataset_files,
+    find_dataset,
+    load_fashion_mnist,
+    load_mnist,
+)
 from .split import iterate_minibatches, train_val_split
 
 __all__ = [
-    "DataError", "read_idx", "parse_idx", "load_mnist", "load_fashion_mnist", "load_digits",
-    "dataset_files", "cache_dir", "clear_cache", "train_val_split", "iterate_minibatches",
+    "DataError", "DataMissingError", "DataSource", "find_dataset", "read_idx", "parse_idx", "load_mnist",
+    "load_fashion_mnist", "load_digits", "dataset_files", "cache_dir", "clear_cache", "train_val_split",
+    "iterate_minibatches",
 ]

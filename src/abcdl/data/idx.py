@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+
 __all__ = ["DataError", "read_idx", "parse_idx", "decompress", "LABELS_MAGIC", "IMAGES_MAGIC"]
 
 LABELS_MAGIC = 2049      # 0x00000801: uint8, 1 dimension (N,)
@@ -37,8 +39,6 @@ _TYPES = {
 }
 
 
-class DataError(ValueError):
-    """A data file is missing, corrupt or of the wrong kind, or could not be downloaded."""
 
 
 def decompress(raw: bytes, name: str) -> bytes:

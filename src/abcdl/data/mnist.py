@@ -2,32 +2,38 @@
 
 Where the files come from, in order (the first folder holding all four wins):
 
-1. the ``root=`` argument: ``root/mnist/`` (or ``root`` itself when it holds the files);
+1. the ``root=`` argument (``--data-root`` on the command line): ``root/<dataset>/``,
+   or ``root`` itself when it holds the files; when given, nothing else is searched;
 2. the ``ABCDL_DATA`` environment variable: a folder holding ``mnist/`` and ``fashion-mnist/``;
-3. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``);
-4. the per-user cache ``$XDG_CACHE_HOME/abcdl/<dataset>`` (default ``~/.cache/abcdl``).
+3. for MNIST, the copy shipped inside abcdl (``abcdl/_resources/mnist``, CC BY-SA 3.0),
+   so ``load_mnist()`` works on a machine without internet;
+4. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``);
+5. the per-user cache ``$XDG_CACHE_HOME/abcdl/<dataset>`` (default ``~/.cache/abcdl``).
 
 Files missing there are downloaded (see :mod:`abcdl.data.download`) into the cache,
-or into ``root/<dataset>`` when ``root`` was given.  Each file may be ``.gz`` or
-uncompressed; every file is checked as IDX and against the SHA-256 of its
-uncompressed content (:data:`SHA256`).  Decoded arrays are kept in memory for the
-process, read-only; each call returns new arrays that the caller owns, so editing
-one in place never changes what a later call returns.
+or into ``root/<dataset>`` when ``root`` was given; :func:`find_dataset` says which
+of these places the data came from.  Each file may be ``.gz`` or uncompressed;
+every file is checked as IDX and against the SHA-256 of its uncompressed content
+(:data:`SHA256`), the shipped copy included.  Decoded arrays are kept in memory for
+the process, read-only; each call returns new arrays that the caller owns, so
+editing one in place never changes what a later call returns.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._config import resolve_dtype
 from . import download as _dl
-from .idx import IMAGES_MAGIC, LABELS_MAGIC, DataError, decompress, parse_idx
+from .errors import DataError, DataMissingError
+from .idx import IMAGES_MAGIC, LABELS_MAGIC, decompress, parse_idx
 
-__all__ = ["load_mnist", "load_fashion_mnist", "dataset_files", "cache_dir", "clear_cache",
-           "SHA256", "FILES", "DEBIAN_FASHION_MNIST"]
+__all__ = ["load_mnist", "load_fashion_mnist", "find_dataset", "DataSource", "dataset_files", "cache_dir",
+           "clear_cache", "SHA256", "FILES", "DEBIAN_FASHION_MNIST", "PACKAGE_DATA", "SHIPPED"]
 
 # part -> (file name without .gz, IDX magic number)
 FILES = {
@@ -52,6 +58,9 @@ SHA256: dict[str, dict[str, str]] = {
     },
 }
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+# The datasets shipped inside the package (package data, with their licence beside them).
+PACKAGE_DATA = Path(__file__).resolve().parent.parent / "_resources"
+SHIPPED = ("mnist",)
 _TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 N_CLASSES = 10
 Splits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -78,82 +87,102 @@ def _on_disk(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _search_folders(dataset: str, root) -> tuple[list[Path], Path]:
-    """(folders to search in order, folder that receives downloads)."""
+def _search_folders(dataset: str, root) -> tuple[list[tuple[Path, str]], Path]:
+    """([(folder, origin), ...] to search in order, the folder that receives downloads)."""
     if root is not None:
         root = Path(root).expanduser()
-        return [root / dataset, root], root / dataset
+        return [(root / dataset, "root"), (root, "root")], root / dataset
     folders = []
     env = os.environ.get("ABCDL_DATA", "").strip()
     if env:
-        folders.append(Path(env).expanduser() / dataset)
+        folders.append((Path(env).expanduser() / dataset, "ABCDL_DATA"))
+    if dataset in SHIPPED:
+        folders.append((PACKAGE_DATA / dataset, "package"))
     if dataset == "fashion-mnist":
-        folders.append(DEBIAN_FASHION_MNIST)
+        folders.append((DEBIAN_FASHION_MNIST, "debian"))
     target = cache_dir() / dataset
-    return [*folders, target], target
+    return [*folders, (target, "cache")], target
 
 
-def _missing_message(dataset: str, names: list[str], searched: list[Path], target: Path,
-                     errors: list[str]) -> str:
-    title = _TITLES[dataset]
-    stems = [stem for stem, _ in FILES.values()]
-    table = _dl.checksum_table({s: SHA256[dataset][s] for s in stems})
-    wanted = ", ".join(s + ".gz" for s in stems)
-    debian_en = debian_ko = ""
-    if dataset == "fashion-mnist":
-        debian_en = (f" On Debian/Ubuntu, `apt install dataset-fashion-mnist` puts them in "
-                     f"{DEBIAN_FASHION_MNIST}.")
-        debian_ko = (f" Debian/Ubuntu에서는 `apt install dataset-fashion-mnist`로 "
-                     f"{DEBIAN_FASHION_MNIST}에 설치됩니다.")
-    tried = "\n".join("  " + e for e in errors) or "  (downloading was turned off)"
-    return (
-        f"{title}: could not find or download {', '.join(names)}.\n"
-        f"Searched: {', '.join(str(f) for f in searched)}\n"
-        f"Download attempts:\n{tried}\n"
-        f"To fix it, put the four files {wanted} in {target} "
-        f"(or set ABCDL_DATA to a folder holding {dataset}/, or pass root=).{debian_en} "
-        f"The files may be gzip-compressed or not. SHA-256 of the uncompressed files:\n{table}\n"
-        f"{title} 파일을 찾지도 내려받지도 못했습니다: {', '.join(names)}.\n"
-        f"해결 방법: 네 파일 {wanted}을(를) {target} 폴더에 넣으세요 "
-        f"(또는 ABCDL_DATA 환경 변수를 {dataset}/ 폴더가 들어 있는 폴더로 지정하거나 root= 인자를 넘기세요)."
-        f"{debian_ko} 파일은 gzip으로 압축되어 있어도 되고 풀려 있어도 됩니다. "
-        f"압축을 푼 파일의 SHA-256은 위 표와 같습니다."
-    )
+@dataclass(frozen=True)
+class DataSource:
+    """Where a dataset's files were found: ``paths`` (part -> file), their ``folder`` and ``origin``.
+
+    ``origin`` is one of "root" (the ``root=`` argument), "ABCDL_DATA", "package" (the
+    copy shipped with abcdl), "debian", "cache" (the user cache) or "download" (some or
+    all files were downloaded just now into ``folder``).
+    """
+
+    dataset: str
+    folder: Path
+    origin: str
+    paths: dict[str, Path]
+
+    def describe(self, root_option: str = "root=") -> str:
+        """Where the data came from, in words (``abcdl train`` prints it in its first line)."""
+        return {
+            "root": f"from {self.folder} ({root_option})",
+            "ABCDL_DATA": f"from ABCDL_DATA ({self.folder})",
+            "package": "from the copy shipped with abcdl",
+            "debian": f"from Debian's dataset-fashion-mnist ({self.folder})",
+            "cache": f"from the user cache ({self.folder})",
+            "download": f"downloaded just now into {self.folder}",
+        }[self.origin]
 
 
-def dataset_files(dataset: str, root=None, download: bool = True) -> dict[str, Path]:
-    """Paths of the four files of ``dataset`` ("mnist" or "fashion-mnist"), downloading missing ones.
+def find_dataset(dataset: str, root=None, download: bool = True) -> DataSource:
+    """Find the four files of ``dataset`` ("mnist" or "fashion-mnist"), downloading missing ones.
+
+    Returns
+    -------
+    DataSource
+        The files and where they came from (see the module docstring for the order).
 
     Raises
     ------
-    DataError
-        In English and Korean, naming the files, where to put them and their SHA-256,
-        when they are neither found nor downloadable.
+    DataMissingError
+        When they are neither found nor downloadable: a short message in English and
+        Korean naming the folder and the files, with every download attempt in ``details()``.
     """
     if dataset not in SHA256:
         raise ValueError(f"dataset must be one of {sorted(SHA256)}, got {dataset!r}")
     folders, target = _search_folders(dataset, root)
-    for folder in folders:
+    for folder, origin in folders:
         found = {part: _on_disk(folder, stem) for part, (stem, _) in FILES.items()}
         if all(found.values()):
-            return found
+            return DataSource(dataset, folder, origin, found)
     found = {part: _on_disk(target, stem) for part, (stem, _) in FILES.items()}
-    errors: list[str] = []
+    attempts: list[str] = []
     missing: list[str] = []
-    mirrors = _dl.mirrors_for(dataset)
     for part, (stem, magic) in FILES.items():
-        if found[part] is not None:
-            continue
-        path = None
-        if download:
-            path, errs = _dl.fetch_file(stem + ".gz", target, SHA256[dataset][stem], mirrors, magic)
-            errors += errs
-        if path is None:
+        if found[part] is None and download:
+            found[part], errs = _dl.fetch_file(stem + ".gz", target, SHA256[dataset][stem],
+                                               _dl.mirrors_for(dataset), magic)
+            attempts += errs
+        if found[part] is None:
             missing.append(stem + ".gz")
-        found[part] = path
     if missing:
-        raise DataError(_missing_message(dataset, missing, folders, target, errors))
-    return found
+        raise _missing_error(dataset, missing, [f for f, _ in folders], target, attempts, download)
+    return DataSource(dataset, target, "download", found)
+
+
+def _missing_error(dataset: str, missing: list[str], searched: list[Path], target: Path,
+                   attempts: list[str], download: bool) -> DataMissingError:
+    hint = None
+    if dataset == "fashion-mnist":
+        hint = (f"On Debian/Ubuntu, `apt install dataset-fashion-mnist` puts them in {DEBIAN_FASHION_MNIST}.",
+                f"Debian/Ubuntu에서는 `apt install dataset-fashion-mnist`로 {DEBIAN_FASHION_MNIST}에 "
+                f"설치됩니다.")
+    stems = [stem for stem, _ in FILES.values()]
+    return DataMissingError(
+        title=_TITLES[dataset], dataset=dataset, missing=missing, files=[s + ".gz" for s in stems],
+        target=target, searched=searched, attempts=attempts,
+        checksums={s: SHA256[dataset][s] for s in stems}, download=download, extra_hint=hint)
+
+
+def dataset_files(dataset: str, root=None, download: bool = True) -> dict[str, Path]:
+    """Paths of the four files of ``dataset``, downloading missing ones (see :func:`find_dataset`)."""
+    return find_dataset(dataset, root, download).paths
 
 
 def _read_verified(path: Path, dataset: str, stem: str, magic: int) -> np.ndarray:
@@ -185,7 +214,7 @@ def _read_verified(path: Path, dataset: str, stem: str, magic: int) -> np.ndarra
 
 def _load(dataset: str, normalize: bool, flatten: bool, one_hot_label: bool, root, dtype,
           download: bool) -> Splits:
-    paths = dataset_files(dataset, root, download)
+    paths = find_dataset(dataset, root, download).paths
     arrays = {part: _read_verified(paths[part], dataset, stem, magic)
               for part, (stem, magic) in FILES.items()}
     dt = resolve_dtype(dtype)
@@ -261,7 +290,8 @@ def load_fashion_mnist(normalize: bool = True, flatten: bool = True, one_hot_lab
     return _load("fashion-mnist", normalize, flatten, one_hot_label, root, dtype, download)
 
 
-load_mnist.__doc__ = _DOC.format(title="MNIST handwritten digits", folder="mnist", extra="")
+load_mnist.__doc__ = _DOC.format(title="MNIST handwritten digits", folder="mnist",
+                                 extra="the copy shipped with abcdl, then ")
 load_fashion_mnist.__doc__ = _DOC.format(
     title="Fashion-MNIST (Zalando)", folder="fashion-mnist",
     extra=f"Debian's dataset-fashion-mnist ({DEBIAN_FASHION_MNIST}), then ")

@@ -9,10 +9,8 @@ global figure state, no ``plt.show()``, and no display is needed.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import fonts
 from .._io import atomic_write
+from ..fonts import SYSTEM_FONTS
 
 __all__ = [
     "Result", "FigureStyle", "ParamError", "LANGS", "HANGUL_FONTS", "find_hangul_font",
@@ -29,14 +29,8 @@ __all__ = [
 
 LANGS = ("en", "ko")
 
-# Hangul fonts to look for, best first: Debian's fonts-nanum, then fonts-noto-cjk,
-# then the fonts Windows and macOS ship.
-HANGUL_FONTS = (
-    "NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
-    "AppleGothic", "UnDotum",
-)
-_HANGUL_FILE_PREFIXES = ("nanumgothic", "nanumbarungothic", "notosanscjk", "notosanskr", "malgun",
-                         "applegothic", "undotum")
+# Installed Hangul fonts abcdl falls back on when its shipped NanumGothic is missing.
+HANGUL_FONTS = SYSTEM_FONTS
 
 # rc settings of every experiment figure (on top of matplotlib's defaults).
 _BASE_RC = {
@@ -88,29 +82,9 @@ def jsonable(obj: Any) -> Any:
 
 # ----------------------------------------------------------------------------- fonts and language
 
-@functools.lru_cache(maxsize=1)
 def find_hangul_font() -> str | None:
-    """The family name of an installed Hangul font matplotlib can use, or None.
-
-    Looks in matplotlib's font list first; if the font was installed after
-    matplotlib built its cache (e.g. ``apt-get install fonts-nanum`` on a machine
-    that already ran matplotlib), the system font folders are scanned and the
-    files are added to this process's font manager, so no cache rebuild is needed.
-    """
-    from matplotlib import font_manager as fm
-
-    def installed() -> str | None:
-        names = {f.name for f in fm.fontManager.ttflist}
-        return next((n for n in HANGUL_FONTS if n in names), None)
-
-    name = installed()
-    if name is not None:
-        return name
-    for path in fm.findSystemFonts(fontext="ttf"):
-        if os.path.basename(path).lower().startswith(_HANGUL_FILE_PREFIXES):
-            with contextlib.suppress(Exception):   # an unreadable font file is simply not used
-                fm.fontManager.addfont(path)
-    return installed()
+    """The family name of the Hangul font for Korean labels, or None (see :mod:`abcdl.fonts`)."""
+    return fonts.find_hangul_font()
 
 
 @dataclass(frozen=True)
@@ -164,7 +138,7 @@ def figure_style(lang: str = "en") -> FigureStyle:
     if lang == "ko":
         font = find_hangul_font()
         if font is None:
-            print("abcdl: note: no Hangul font found (install fonts-nanum: apt-get install fonts-nanum); "
+            print(f"abcdl: note: no Hangul font found ({fonts.SHIPPED_FONT} is missing: reinstall abcdl); "
                   "labelling the figure in English", file=sys.stderr)
             return FigureStyle("en", rc)
         rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"],
