@@ -41,8 +41,8 @@ class Recorder(Module):
         self.dtypes.append(x.dtype)
         return self.inner.forward(x)
 
-    def backward(self, dout):
-        return self.inner.backward(dout)
+    def backward(self, dout, input_grad=True):
+        return self.inner.backward(dout, input_grad)
 
 
 def _id_data(m, k=3):

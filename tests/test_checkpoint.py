@@ -84,10 +84,20 @@ def test_checkpoint_nested_sequential_and_single_layer(tmp_path):
                                          "layers.1.layers.0.b", "layers.2.W", "layers.2.b"]
     np.testing.assert_array_equal(loaded.forward(x), model.forward(x))
     single = Linear(3, 2)
-    single.save(tmp_path / "single")
+    abcdl.save(single, tmp_path / "single")             # a single layer: the function
     again = abcdl.load(tmp_path / "single")
     assert type(again) is Linear
     np.testing.assert_array_equal(again.W.data, single.W.data)
+
+
+def test_checkpoint_model_save_is_abcdl_save(tmp_path):
+    model, _ = trained_mlp(np.float32)
+    model.save(tmp_path / "a")
+    abcdl.save(model, tmp_path / "b", info=None)
+    assert checkpoint.read_architecture(tmp_path / "a") == checkpoint.read_architecture(tmp_path / "b")
+    a, b = safetensors.numpy.load_file(tmp_path / "a"), safetensors.numpy.load_file(tmp_path / "b")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert (abcdl.save, abcdl.load) == (checkpoint.save, checkpoint.load)
 
 
 def test_checkpoint_load_does_not_consume_library_random_numbers(tmp_path):
@@ -183,7 +193,7 @@ def test_checkpoint_rejects_pickle_without_running_it(tmp_path):
         abcdl.load(path)
     assert not marker.exists()
     # pickle appended after a valid file is refused too
-    Linear(2, 2).save(path)
+    abcdl.save(Linear(2, 2), path)
     path.write_bytes(path.read_bytes() + payload)
     with pytest.raises(CheckpointError, match="damaged safetensors data: .*not fully covered"):
         abcdl.load(path)
@@ -266,7 +276,7 @@ def test_checkpoint_rejects_bad_metadata(tmp_path, metadata, message):
 def test_checkpoint_rejects_bad_header(tmp_path, case):
     path = tmp_path / "bad.safetensors"
     good = tmp_path / "good.safetensors"
-    Linear(30, 20).save(good)
+    abcdl.save(Linear(30, 20), good)
     data = good.read_bytes()
     n = int.from_bytes(data[:8], "little")
     content = {

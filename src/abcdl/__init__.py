@@ -1,40 +1,41 @@
 """abcdl: "ABC to Deep Learning" as a NumPy library that follows the lecture line by line.
 
-See ``shared/lecture/SPEC.md`` for the items L1-L40 that docstrings cite.
+See ``shared/lecture/SPEC.md`` for the items L1-L40 that docstrings cite.  Every
+submodule below is imported here, so ``import abcdl; abcdl.optim.Adam`` works;
+matplotlib (figures), scikit-learn (``load_digits``) and torch load only when a
+function needs them.  The command line, :mod:`abcdl.cli`, is imported by the
+``abcdl`` command, not here.
 """
 
 from __future__ import annotations
 
-import importlib
-
+from . import (
+    callbacks,
+    checkpoint,
+    data,
+    experiments,
+    functions,
+    history,
+    init,
+    layers,
+    losses,
+    metrics,
+    models,
+    numdiff,
+    optim,
+    regularizers,
+    report,
+    summary,
+    train,
+)
 from ._config import get_default_dtype, get_rng, seed, set_default_dtype
+from ._version import __version__
+from .checkpoint import load, save
 from .module import Module
 from .parameter import Parameter
 
-__version__ = "0.1.0"
-
-_SUBMODULES = {
-    "functions", "numdiff", "init", "layers", "losses", "models", "optim", "regularizers",
-    "data", "train", "history", "metrics", "callbacks", "summary", "experiments", "checkpoint",
-    "report", "cli",
-}
-
 __all__ = [
-    "__version__", "Parameter", "Module", "seed", "get_rng", "set_default_dtype",
-    "get_default_dtype", "load", *sorted(_SUBMODULES),
+    "__version__", "Parameter", "Module", "seed", "get_rng", "set_default_dtype", "get_default_dtype",
+    "save", "load", "callbacks", "checkpoint", "data", "experiments", "functions", "history", "init",
+    "layers", "losses", "metrics", "models", "numdiff", "optim", "regularizers", "report", "summary", "train",
 ]
-
-
-def load(path):
-    """Rebuild a model saved with ``model.save(path)`` (safetensors; no code is executed)."""
-    from .checkpoint import load as _load
-
-    return _load(path)
-
-
-def __getattr__(name: str):
-    # Submodules load on first use: `import abcdl; abcdl.optim.Adam` works, and
-    # `import abcdl` stays light (no matplotlib until an experiment needs it).
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'abcdl' has no attribute {name!r}")

@@ -1,12 +1,16 @@
-"""Callbacks for :func:`abcdl.train.fit`: early stopping, checkpoints, learning-rate schedules (L27, L37).
+"""Callbacks for :func:`abcdl.train.fit`: progress, early stopping, checkpoints, schedules (L27, L36, L37).
 
 A callback is an object whose hooks ``fit`` calls at fixed points of the loop::
 
     on_train_begin()
     for each epoch:  on_epoch_begin(epoch)
-                     for each batch: ... update ...; on_batch_end(batch, {"loss", "size"})
+                     for each batch: train_step(...); on_batch_end(batch, batch_logs)
                      on_epoch_end(epoch, logs)        # logs: loss, accuracy, val_loss, val_accuracy, lr
     on_train_end(logs)
+
+``batch_logs`` holds ``"loss"`` (the batch's J), ``"size"`` (its m) and, when fit
+counts accuracy, ``"accuracy"`` (the batch's).  The progress display is a callback
+too: ``fit(verbose=1)`` adds a :class:`ProgressBar`, ``verbose=2`` an :class:`EpochLogger`.
 
 Epochs and batches are 0-based, as in ``History.epoch`` (Keras' convention).
 Before ``on_train_begin`` fit sets ``callback.model``, ``callback.optimizer`` and
@@ -20,8 +24,15 @@ import math
 import numbers
 import os
 import sys
+import time
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler"]
+from tqdm.auto import tqdm
+
+from . import checkpoint
+from ._checks import check_nonnegative_int
+
+__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "ProgressBar",
+           "EpochLogger", "format_logs"]
 
 
 class Callback:
@@ -121,9 +132,7 @@ class EarlyStopping(_Monitor):
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True, verbose: int = 0) -> None:
         super().__init__(monitor, mode, min_delta)
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be a non-negative integer, got {patience!r}")
-        self.patience = patience
+        self.patience = check_nonnegative_int(patience, "EarlyStopping: patience")
         self.restore_best_weights = bool(restore_best_weights)
         self.verbose = verbose
         self.on_train_begin()
@@ -164,7 +173,7 @@ class EarlyStopping(_Monitor):
 
 
 class ModelCheckpoint(_Monitor):
-    """Save the model with ``model.save(path)`` after every epoch (safetensors, see :mod:`abcdl.checkpoint`).
+    """Save the model with ``abcdl.save(model, path)`` after every epoch (see :mod:`abcdl.checkpoint`).
 
     Parameters
     ----------
@@ -211,7 +220,7 @@ class ModelCheckpoint(_Monitor):
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        self.model.save(path)
+        checkpoint.save(self.model, path)
         self.saved.append(path)
         if self.verbose:
             print(f"ModelCheckpoint: saved {path}", file=sys.stderr)
@@ -267,3 +276,95 @@ class LearningRateScheduler(Callback):
             if self.verbose:
                 print(f"LearningRateScheduler: lr = {self.optimizer.lr:.6g} from epoch {epoch + 2}",
                       file=sys.stderr)
+
+
+def format_logs(logs: dict) -> str:
+    """``"loss: 0.1234 - accuracy: 0.9650 - lr: 0.001"``: the epoch logs on one line."""
+    return " - ".join(f"{k}: {v:.4g}" if k == "lr" else f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar per epoch, with the epoch's running loss (and accuracy) beside it (L36).
+
+    ``fit(verbose=1)`` adds one; pass your own to ``callbacks=`` (with ``verbose=0``)
+    to change how it looks.
+
+    Parameters
+    ----------
+    leave : bool
+        Keep each finished epoch's bar on screen, its postfix replaced by the epoch
+        logs (``loss: ... - val_loss: ...``); False clears it (for a caller that
+        prints its own line per epoch).
+    file : text stream, optional
+        Where the bar is drawn; default ``sys.stderr``.
+    refresh : float
+        Seconds between updates of the running numbers (setting them costs ~10 us).
+
+    Formula
+    -------
+    running loss = sum_B m_B J(B) / sum_B m_B over the batches B so far in the epoch
+    """
+
+    def __init__(self, leave: bool = True, file=None, refresh: float = 0.2) -> None:
+        self.leave = bool(leave)
+        self.file = file
+        self.refresh = float(refresh)
+        self.bar = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.close()
+        params = self.history.params if self.history is not None else {}
+        self.bar = tqdm(total=params.get("steps"), desc=f"Epoch {epoch + 1}/{params.get('epochs', '?')}",
+                        unit="batch", leave=self.leave, dynamic_ncols=True,
+                        file=self.file if self.file is not None else sys.stderr)
+        self.loss_sum, self.acc_sum, self.seen = 0.0, 0.0, 0
+        self.next_post = time.perf_counter()
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.bar is None:
+            return
+        m = logs["size"]
+        self.loss_sum += logs["loss"] * m
+        self.acc_sum += logs.get("accuracy", 0.0) * m
+        self.seen += m
+        self.bar.update(1)
+        now = time.perf_counter()
+        if now >= self.next_post:
+            text = f"loss={self.loss_sum / self.seen:.4f}"
+            if "accuracy" in logs:
+                text += f", acc={self.acc_sum / self.seen:.4f}"
+            self.bar.set_postfix_str(text, refresh=False)
+            self.next_post = now + self.refresh
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.bar is not None and self.leave:
+            self.bar.set_postfix_str(format_logs(logs or {}), refresh=True)
+        self.close()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the running bar, if any (fit calls it when training ends by an error)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class EpochLogger(Callback):
+    """One line per epoch on stdout: ``Epoch 3/10 - loss: 0.2134 - accuracy: 0.9402 - 1.2s``.
+
+    ``fit(verbose=2)`` adds one (for logs of long runs, where a bar would fill the file).
+    """
+
+    def __init__(self, file=None) -> None:
+        self.file = file
+        self.t0 = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        epochs = self.history.params.get("epochs", "?") if self.history is not None else "?"
+        print(f"Epoch {epoch + 1}/{epochs} - {format_logs(logs or {})} - "
+              f"{time.perf_counter() - self.t0:.1f}s", file=self.file or sys.stdout, flush=True)

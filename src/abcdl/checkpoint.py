@@ -11,17 +11,23 @@ architecture in the file's string metadata, under the key ``"abcdl"``, as JSON::
 
 Each layer's ``config()`` gives its constructor arguments.  ``load(path)`` reads
 that JSON and rebuilds the model from a registry of the library's *own* layer
-types (every class in ``abcdl.layers.__all__``, plus ``Sequential``), builds each
-layer in the dtype of its tensors in the file, then copies the tensors in with
-``load_state_dict(strict=True)``.  There is no pickle anywhere and nothing in the
-file names code to run: a type outside the registry is an error.  Building a
-layer does not consume the library's random stream (its state is restored).
+types (every class in ``abcdl.layers.__all__``, plus the containers registered
+with :func:`register`: ``Sequential``), builds each layer in the dtype of its
+tensors in the file, then copies the tensors in with ``load_state_dict(strict=True)``.
+There is no pickle anywhere and nothing in the file names code to run: a type
+outside the registry is an error.  Building a layer does not consume the
+library's random stream (its state is restored).
 
 The file is the ecosystem's standard, so ``safetensors.torch.load_file(path)``
 opens it in PyTorch.  Writes are atomic: the bytes go to a temporary file in the
 same folder, which is fsync-ed and then renamed over ``path`` (``os.replace``),
 so an interrupted save leaves the previous file intact (a hard kill may leave a
 ``.<name>.*.tmp`` file behind; it is never read).
+
+``abcdl.save(model, path)`` and ``abcdl.load(path)`` are this module's functions;
+``model.save(path)`` on a :class:`~abcdl.models.Sequential` calls :func:`save`.
+Sequential registers itself here (``@checkpoint.register``) rather than being
+imported, so that ``models/sequential.py`` can import this module without a cycle.
 """
 
 from __future__ import annotations
@@ -33,12 +39,16 @@ import os
 from pathlib import Path
 
 import numpy as np
+import safetensors
+import safetensors.numpy
 
-from . import _config
+from . import _config, layers
 from ._io import atomic_write, write_chunks
+from ._version import __version__
 from .module import Module
 
-__all__ = ["save", "load", "CheckpointError", "layer_registry", "read_architecture", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "register", "CheckpointError", "layer_registry", "read_architecture",
+           "read_info", "FORMAT", "VERSION"]
 
 FORMAT = "abcdl"
 VERSION = 1
@@ -52,32 +62,43 @@ class CheckpointError(ValueError):
     """A file is not an abcdl checkpoint, is damaged, or describes something the library cannot build."""
 
 
+_CONTAINERS: dict[str, type] = {}      # filled by @register: {"Sequential": Sequential}
+
+
+def register(cls: type) -> type:
+    """Class decorator: a container of the library (``Sequential``) that checkpoints may name.
+
+    Its spec is ``{"type": name, "layers": [spec, ...]}`` and it is rebuilt as
+    ``cls(*children)``.  Layers need no registration: every Module class in
+    ``abcdl.layers.__all__`` is included.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise TypeError(f"register expects a Module class, got {cls!r}")
+    _CONTAINERS[cls.__name__] = cls
+    return cls
+
+
 def layer_registry() -> dict[str, type]:
-    """The types a checkpoint may name: each Module class in ``abcdl.layers.__all__``, and Sequential.
+    """The types a checkpoint may name: each Module class in ``abcdl.layers.__all__``, and the containers.
 
     Built at call time, so layers added to ``abcdl.layers`` later are included.
     """
-    from . import layers
-    from .models.sequential import Sequential
-
     reg: dict[str, type] = {}
     for name in layers.__all__:
         obj = getattr(layers, name, None)
         if isinstance(obj, type) and issubclass(obj, Module):
             reg[name] = obj
-    reg["Sequential"] = Sequential
+    reg.update(_CONTAINERS)
     return reg
 
 
 # -- saving --------------------------------------------------------------------
 def _describe(module: Module, reg: dict[str, type], where: str) -> dict:
-    from .models.sequential import Sequential
-
     cls = type(module)
-    if cls is Sequential:
-        return {"type": "Sequential",
-                "layers": [_describe(layer, reg, f"{where}layers.{i}.") for i, layer in enumerate(module)]}
     name = cls.__name__
+    if _CONTAINERS.get(name) is cls:
+        return {"type": name,
+                "layers": [_describe(layer, reg, f"{where}layers.{i}.") for i, layer in enumerate(module)]}
     if reg.get(name) is not cls:
         raise CheckpointError(
             f"cannot save {name} at {where.rstrip('.') or 'the top'}: a checkpoint holds only the "
@@ -95,8 +116,6 @@ def _describe(module: Module, reg: dict[str, type], where: str) -> dict:
 
 def architecture(model: Module) -> dict:
     """The JSON-able description that :func:`save` stores (format, versions, mode and layers)."""
-    from . import __version__
-
     if not isinstance(model, Module):
         raise TypeError(f"save expects an abcdl Module, got {type(model).__name__}")
     return {"format": FORMAT, "version": VERSION, "library_version": __version__,
@@ -128,8 +147,6 @@ def save(model: Module, path: str | os.PathLike, info: dict | None = None) -> No
         A layer type outside the library, a config that is not JSON, or tensors
         that are not float32/float64.
     """
-    import safetensors.numpy
-
     arch = architecture(model)
     if info is not None:
         if not isinstance(info, dict):
@@ -259,13 +276,13 @@ def _build(path: Path, spec, reg: dict[str, type], specs: dict, prefix: str) -> 
     if name not in reg:
         raise CheckpointError(f"{path}: unknown layer type {name!r} at {where}; a checkpoint may only "
                               f"name the library's own types: {', '.join(sorted(reg))}")
-    if name == "Sequential":
-        layers = spec.get("layers")
-        if not isinstance(layers, list):
-            raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: Sequential needs a "
+    if name in _CONTAINERS:
+        children = spec.get("layers")
+        if not isinstance(children, list):
+            raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} needs a "
                                   f"'layers' list")
-        children = [_build(path, s, reg, specs, f"{prefix}layers.{i}.") for i, s in enumerate(layers)]
-        return reg["Sequential"](*children)
+        built = [_build(path, s, reg, specs, f"{prefix}layers.{i}.") for i, s in enumerate(children)]
+        return reg[name](*built)
     config = spec.get("config", {})
     if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
         raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} 'config' must be an object")
@@ -304,9 +321,6 @@ def load(path: str | os.PathLike) -> Module:
         refused), a bad header, missing or invalid metadata, an unknown layer type,
         bad layer arguments, missing or unexpected tensors, wrong shapes or dtypes.
     """
-    import safetensors
-    import safetensors.numpy
-
     path = Path(path).expanduser()
     header = _read_header(path)
     arch = _architecture_from_header(path, header)

@@ -7,9 +7,11 @@ __all__ = ["History", "TrainingDiverged"]
 
 class TrainingDiverged(FloatingPointError):  # noqa: N818 (the name the API promises)
     """The training loss became NaN or Inf.  ``epoch`` and ``step`` are 1-based, as printed;
-    ``history`` holds the epochs completed before it happened."""
+    ``history`` holds the epochs completed before it happened.  Raised by ``fit`` with all
+    four, and by ``train_step`` with the ``loss`` only (it knows no epoch)."""
 
-    def __init__(self, message: str, epoch: int, step: int, loss: float, history: History) -> None:
+    def __init__(self, message: str, epoch: int | None = None, step: int | None = None,
+                 loss: float = float("nan"), history: History | None = None) -> None:
         super().__init__(message)
         self.epoch, self.step, self.loss, self.history = epoch, step, loss, history
 

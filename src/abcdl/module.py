@@ -5,6 +5,10 @@ needs; ``backward`` returns the true gradient with respect to the input and
 *accumulates* the gradients of its parameters.  Parameters, child modules and
 buffers are registered simply by assigning them as attributes, in definition
 order (a dict, never a set), so ``parameters()`` and ``state_dict()`` are stable.
+
+This module depends only on :mod:`abcdl.parameter`.  Saving lives in
+:mod:`abcdl.checkpoint` (``abcdl.save(module, path)``, and ``model.save(path)`` on
+:class:`abcdl.models.Sequential`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,29 @@ from .parameter import Parameter
 
 class Module:
     """Base class: subclasses implement :meth:`forward` and :meth:`backward`.
+
+    Every layer and container keeps one backward contract,
+    ``backward(dout, input_grad=True) -> dx``:
+
+    - ``dout`` is dJ/d(output), the shape of the last ``forward``'s output; it is
+      never modified in place.
+    - Each parameter's gradient is *accumulated*: ``p.grad += dJ/dp``
+      (``zero_grad()`` clears them between steps).
+    - The return value is dJ/dx, the shape of the last ``forward``'s input.
+    - ``input_grad=False`` says the caller will not use dJ/dx: the module then
+      accumulates exactly the same parameter gradients, skips the work that only
+      dJ/dx needs, and returns ``None``.  The training loop passes it for the
+      whole network, since nothing learns from the gradient of the data; a
+      container passes it on to its first layer only (for ``Linear`` this saves
+      the GEMM ``dA_prev = dZ W``, for ``Conv2d`` a GEMM and the col2im scatter).
+    - Calling ``backward`` before ``forward`` raises ``RuntimeError``.
+
+    A module of your own accepts the argument too; the simplest way is to compute
+    dJ/dx only when it is asked for::
+
+        def backward(self, dout, input_grad=True):
+            self.w.grad += ...                     # dJ/dw
+            return dout * self.w.data if input_grad else None
 
     Attributes
     ----------
@@ -66,7 +93,11 @@ class Module:
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
+        """dJ/dx from ``dout`` = dJ/d(output), accumulating parameter gradients (see the class docstring).
+
+        Returns ``None`` when ``input_grad`` is False.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def __call__(self, x):
@@ -155,16 +186,6 @@ class Module:
             staged.append((current, value))
         for current, value in staged:
             current[...] = value
-
-    # -- saving (safetensors; see abcdl.checkpoint) ---------------------------
-    def save(self, path, info: dict | None = None) -> None:
-        """Write this model to one safetensors file (architecture in its metadata); see :func:`abcdl.load`.
-
-        ``info``: optional JSON-able facts kept with the model (``abcdl.checkpoint.read_info``).
-        """
-        from .checkpoint import save
-
-        save(self, path, info)
 
     # -- display --------------------------------------------------------------
     def extra_repr(self) -> str:

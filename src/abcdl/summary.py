@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_positive_int
+from .layers import BatchNorm1d, Dropout
+from .layers.activations import _Activation
 from .module import Module
 
 __all__ = ["summary"]
@@ -85,9 +88,6 @@ def _traced_shapes(model: Module, rows, input_shape: tuple[int, ...]) -> dict[in
 
 def _static_shapes(rows) -> dict[int, tuple]:
     """Output shapes known without data: Linear's out_features; shape-keeping layers pass it on."""
-    from .layers import BatchNorm1d, Dropout
-    from .layers.activations import _Activation
-
     shapes: dict[int, tuple] = {}
     current = None
     for _, module in rows:
@@ -100,6 +100,15 @@ def _static_shapes(rows) -> dict[int, tuple]:
         if current is not None:
             shapes[id(module)] = current
     return shapes
+
+
+def _example_shape(input_shape) -> tuple[int, ...]:
+    """The shape of one example (no batch axis) as a tuple of positive ints; an int n means (n,)."""
+    shape = (input_shape,) if isinstance(input_shape, (int, np.integer)) else tuple(input_shape)
+    if not shape:
+        raise ValueError("summary: input_shape must be the shape of one example (no batch axis), got ()")
+    return tuple(check_positive_int(d, f"summary: input_shape[{i}] (one example, no batch axis)")
+                 for i, d in enumerate(shape))
 
 
 def _fmt_shape(shape) -> str:
@@ -131,13 +140,7 @@ def summary(model: Module, input_shape: tuple[int, ...] | int | None = None) -> 
         raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
     rows = _rows(model)
     if input_shape is not None:
-        if isinstance(input_shape, (int, np.integer)):
-            input_shape = (int(input_shape),)
-        input_shape = tuple(input_shape)
-        if not input_shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
-                                  for d in input_shape):
-            raise ValueError(f"summary: input_shape must be positive integers (one example, no batch "
-                             f"axis), got {input_shape!r}")
+        input_shape = _example_shape(input_shape)
         shapes = _traced_shapes(model, rows, input_shape)
     else:
         shapes = _static_shapes(rows)

@@ -35,8 +35,10 @@ class ReLU(_Activation):
         self._cache = mask                            # multiplies about twice as fast as a boolean one)
         return Z * mask                               # A = max(0, Z)
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
+        if not input_grad:
+            return None                               # dZ not needed (see Module.backward)
         return dA * self._cache                       # dZ = dA * g'(Z), g'(Z) = [Z > 0]
 
 
@@ -55,9 +57,11 @@ class LeakyReLU(_Activation):
         self._cache = slope
         return Z * slope
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
-        return dA * self._cache
+        if not input_grad:
+            return None
+        return dA * self._cache                       # dZ = dA * g'(Z), g'(Z) = 1 or negative_slope
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -74,8 +78,10 @@ class Sigmoid(_Activation):
         self._cache = A
         return A
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
+        if not input_grad:
+            return None
         A = self._cache
         return dA * A * (1 - A)                       # sigma'(Z) = A (1 - A)
 
@@ -88,8 +94,10 @@ class Tanh(_Activation):
         self._cache = A
         return A
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
+        if not input_grad:
+            return None
         A = self._cache
         return dA * (1 - A * A)                       # tanh'(Z) = 1 - A^2
 
@@ -102,6 +110,6 @@ class Identity(_Activation):
         self._cache = True
         return Z
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
-        return dA
+        return dA if input_grad else None

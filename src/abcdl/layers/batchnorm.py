@@ -80,11 +80,13 @@ class BatchNorm1d(Module):
         self._cache = (X_hat, inv_std.astype(Z.dtype, copy=False), self.training)
         return X_hat * self.gamma.data + self.beta.data               # Z~ = gamma Z_norm + beta
 
-    def _backward_rows(self, dY: np.ndarray) -> np.ndarray:
+    def _backward_rows(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         need_forward(self, self._cache)
         X_hat, inv_std, was_training = self._cache
         self.gamma.grad += np.einsum("ij,ij->j", dY, X_hat)           # dgamma = sum dZ~ x^
         self.beta.grad += dY.sum(axis=0)                              # dbeta = sum dZ~
+        if not input_grad:
+            return None                                               # dZ not needed (see Module)
         dX_hat = dY * self.gamma.data                                 # dx^ = dZ~ gamma
         if not was_training:
             return dX_hat * inv_std                                   # statistics are constants
@@ -97,8 +99,8 @@ class BatchNorm1d(Module):
         Z = check_input(self, Z, 2, self.num_features, f"(m, {self.num_features})")
         return self._normalize(Z)
 
-    def backward(self, dZ_tilde: Array) -> Array:
-        return self._backward_rows(dZ_tilde)
+    def backward(self, dZ_tilde: Array, input_grad: bool = True) -> Array | None:
+        return self._backward_rows(dZ_tilde, input_grad)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

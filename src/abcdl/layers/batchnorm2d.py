@@ -57,9 +57,10 @@ class BatchNorm2d(BatchNorm1d):
         self._shape = X.shape
         return self._maps(Y, X.shape)
 
-    def backward(self, dY: Array) -> Array:
+    def backward(self, dY: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
         if dY.shape != self._shape:
             raise ValueError(f"{self._where()}: backward expected a gradient of shape {self._shape}, "
                              f"got {dY.shape}")
-        return self._maps(self._backward_rows(self._rows(dY)), self._shape)
+        dX_rows = self._backward_rows(self._rows(dY), input_grad)
+        return None if dX_rows is None else self._maps(dX_rows, self._shape)

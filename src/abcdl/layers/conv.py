@@ -64,8 +64,6 @@ class Conv2d(Module):
               dcol = W_2d^T dZ_2d,  dX = col2im(dcol)   (overlapping windows add up)
     """
 
-    skips_input_grad = True   # backward(dZ, input_grad=False) skips dcol and col2im
-
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="he", rng: Rng | None = None, dtype=None) -> None:
         super().__init__()

@@ -53,8 +53,10 @@ class Dropout(Module):
         self._scaled_mask = keep * np.asarray(1.0 / self.keep_prob, dtype=A_prev.dtype)
         return A_prev * self._scaled_mask             # A = A_prev * D / keep_prob
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._scaled_mask)
+        if not input_grad:
+            return None
         return dA * self._scaled_mask                 # dA_prev = dA * D / keep_prob
 
     def extra_repr(self) -> str:

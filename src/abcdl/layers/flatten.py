@@ -31,8 +31,10 @@ class Flatten(Module):
         self._shape = X.shape
         return X.reshape(X.shape[0], -1)      # a view when X is C-contiguous, else one copy
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._shape)
+        if not input_grad:
+            return None
         expected = (self._shape[0], math.prod(self._shape[1:]))
         if dA.shape != expected:
             raise ValueError(f"{self._where()}: backward expected a gradient of shape {expected}, "

@@ -44,8 +44,6 @@ class Linear(Module):
               (lecture: dW = (1/m) dZ A^T; the 1/m lives in the loss's backward)
     """
 
-    skips_input_grad = True   # backward(dZ, input_grad=False) skips dA_prev
-
     def __init__(self, in_features: int, out_features: int, init="he", bias: bool = True,
                  rng: Rng | None = None, dtype=None) -> None:
         super().__init__()
@@ -72,7 +70,7 @@ class Linear(Module):
         """Accumulate dW, db and return dA_prev (``None`` when ``input_grad=False``).
 
         The first layer of a network need not compute dA_prev (nothing learns from
-        the data's gradient): skipping it saves one of the step's GEMMs.
+        the data's gradient): skipping it saves one of the step's GEMMs (see Module).
         """
         need_forward(self, self._A_prev)
         A_prev = self._A_prev

@@ -103,8 +103,10 @@ class MaxPool2d(_Pool2d):
         self._cache = (arg, X.shape, out_shape)
         return A.transpose(1, 0, 2, 3)
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
+        if not input_grad:
+            return None
         arg, x_shape, out_shape = self._cache
         dAc = self._check_dout(dA, out_shape)
         m, C, H, W = x_shape
@@ -157,8 +159,10 @@ class AvgPool2d(_Pool2d):
         self._cache = (X.shape, out_shape)
         return A.transpose(1, 0, 2, 3)
 
-    def backward(self, dA: Array) -> Array:
+    def backward(self, dA: Array, input_grad: bool = True) -> Array | None:
         need_forward(self, self._cache)
+        if not input_grad:
+            return None
         x_shape, out_shape = self._cache
         dAc = self._check_dout(dA, out_shape)
         m, C, H, W = x_shape

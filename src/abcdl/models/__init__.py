@@ -1,54 +1,31 @@
-"""Models: ``Sequential`` and builders, plus the lecture's classic models (L1-L9, L14-L18).
-
-Names load lazily from their own modules, so ``from abcdl.models import KMeans``
-does not import the rest.  A module is never named like a function it defines
-(``mlp`` lives in ``feedforward.py``, ``convnet`` in ``convnets.py``): importing a submodule binds its name on
-the package and would hide the function.
-"""
+"""Models: ``Sequential`` and builders, plus the lecture's classic models (L1-L9, L14-L18)."""
 
 from __future__ import annotations
 
-import importlib
-
+from ._estimator import ConvergenceWarning, NotFittedError
+from .convnets import convnet, deep_convnet
+from .feedforward import mlp
+from .kmeans import KMeans, kmeans_plusplus
+from .linear_regression import LinearRegression
+from .logic_gates import AND, NAND, OR, XOR, LogicGate, TwoLayerGateNetwork, xor_demo
+from .logistic_regression import LogisticRegression, SoftmaxRegression
+from .mle import (
+    bernoulli_log_likelihood,
+    bernoulli_mle,
+    binomial_log_likelihood,
+    binomial_log_likelihood_grad,
+)
+from .mlp_classifier import MLPClassifier
+from .pca import PCA
+from .perceptron import Perceptron, PLAUpdate, pla_update
 from .sequential import Sequential
+from .svm import LinearSVM, geometric_margin
 
-# public name -> module (inside abcdl.models) that defines it
-_LAZY = {
-    "mlp": "feedforward",
-    "convnet": "convnets",
-    "deep_convnet": "convnets",
-    "MLPClassifier": "mlp_classifier",
-    "Perceptron": "perceptron",
-    "pla_update": "perceptron",
-    "PLAUpdate": "perceptron",
-    "TwoLayerGateNetwork": "logic_gates",
-    "xor_demo": "logic_gates",
-    "geometric_margin": "svm",
-    "kmeans_plusplus": "kmeans",
-    "binomial_log_likelihood_grad": "mle",
-    "bernoulli_log_likelihood": "mle",
-    "ConvergenceWarning": "_estimator",
-    "NotFittedError": "_estimator",
-    "LogicGate": "logic_gates",
-    "AND": "logic_gates",
-    "OR": "logic_gates",
-    "NAND": "logic_gates",
-    "XOR": "logic_gates",
-    "LinearRegression": "linear_regression",
-    "LogisticRegression": "logistic_regression",
-    "SoftmaxRegression": "logistic_regression",
-    "LinearSVM": "svm",
-    "KMeans": "kmeans",
-    "PCA": "pca",
-    "bernoulli_mle": "mle",
-    "binomial_log_likelihood": "mle",
-}
-
-__all__ = ["Sequential", *_LAZY]
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(module, name)
-    raise AttributeError(f"module 'abcdl.models' has no attribute {name!r}")
+__all__ = [
+    "Sequential", "mlp", "convnet", "deep_convnet", "MLPClassifier",
+    "Perceptron", "pla_update", "PLAUpdate", "LogicGate", "AND", "OR", "NAND", "XOR",
+    "TwoLayerGateNetwork", "xor_demo", "LinearRegression", "LogisticRegression", "SoftmaxRegression",
+    "LinearSVM", "geometric_margin", "KMeans", "kmeans_plusplus", "PCA",
+    "bernoulli_mle", "binomial_log_likelihood", "binomial_log_likelihood_grad", "bernoulli_log_likelihood",
+    "ConvergenceWarning", "NotFittedError",
+]

@@ -29,6 +29,7 @@ weights (-4, 3, 3) on the hidden outputs) are exactly the lecture's.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -36,7 +37,12 @@ import numpy as np
 
 from .. import functions as F
 from .._types import Array, Rng
-from ._estimator import resolve_random_state
+from ..layers import Linear, Tanh
+from ..losses import SigmoidBCELoss
+from ..optim import SGD
+from ._estimator import ConvergenceWarning, resolve_random_state
+from .perceptron import Perceptron
+from .sequential import Sequential
 
 __all__ = ["LogicGate", "TwoLayerGateNetwork", "TruthTable", "XORTable", "XORDemo",
            "OR", "AND", "NAND", "XOR", "GATE_INPUTS", "xor_demo"]
@@ -266,14 +272,6 @@ def xor_demo(max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: i
     -------
     XORDemo
     """
-    import warnings
-
-    from ..layers import Linear, Tanh
-    from ..losses import SigmoidBCELoss
-    from ..optim import SGD
-    from .perceptron import ConvergenceWarning, Perceptron
-    from .sequential import Sequential
-
     rng = resolve_random_state(random_state)
     X = GATE_INPUTS.astype(np.float64)
     t = np.array([0, 1, 1, 0], dtype=np.float64)          # XOR truth values

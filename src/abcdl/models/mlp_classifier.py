@@ -14,6 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._config import get_rng
+from ..callbacks import EarlyStopping
+from ..data import train_val_split
+from ..functions import softmax
+from ..losses import SoftmaxCrossEntropyLoss
+from ..optim import SGD, Adam
+from ..regularizers import L2
+from ..train import fit, predict
 from ._estimator import NotFittedError
 from .feedforward import mlp
 
@@ -88,13 +95,6 @@ class MLPClassifier:
         return X
 
     def fit(self, X, y) -> MLPClassifier:
-        from ..callbacks import EarlyStopping
-        from ..data import train_val_split
-        from ..losses import SoftmaxCrossEntropyLoss
-        from ..optim import SGD, Adam
-        from ..regularizers import L2
-        from ..train import fit
-
         X = self._check_X(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
@@ -134,9 +134,6 @@ class MLPClassifier:
 
     def predict_proba(self, X) -> np.ndarray:
         """Softmax probabilities (m, K), columns in the order of ``classes_`` (L35)."""
-        from ..functions import softmax
-        from ..train import predict
-
         model = self._fitted()
         X = self._check_X(X).astype(model.parameters()[0].dtype, copy=False)
         return softmax(predict(model, X))
