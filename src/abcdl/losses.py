@@ -1,7 +1,8 @@
 """Losses that take logits and fuse the output activation into backward (L13-L15, L35).
 
-``forward(pred, target) -> float`` returns the mean loss; ``backward() -> dpred``
-returns dJ/dpred.  The 1/m of the cost J = (1/m) sum_k L_k lives here, once:
+``forward(pred, target) -> float`` returns the mean loss and caches what the
+gradient needs (softmax(Z) and t, say); ``backward() -> dpred`` returns dJ/dpred
+as the slide writes it.  The 1/m of the cost J = (1/m) sum_k L_k lives here, once:
 layers' backward passes sum over examples and never divide by m again.
 
 Fused shortcuts (valid only for these output/loss pairs, as in scikit-learn):
@@ -20,23 +21,33 @@ from ._types import Array
 
 
 class _Loss:
-    """Shared checks; subclasses fill ``self._grad`` in forward."""
+    """Shared checks; ``forward`` caches what ``backward`` needs in ``self._cache``."""
 
     def __init__(self) -> None:
-        self._grad = None
+        self._cache: tuple | None = None
 
     def __call__(self, pred, target) -> float:
         return self.forward(pred, target)
 
-    def backward(self) -> Array:
-        """dJ/dpred for the last ``forward`` call (the 1/m is included)."""
-        if self._grad is None:
+    def _cached(self) -> tuple:
+        """What the last ``forward`` left for ``backward``."""
+        if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}: backward called before forward")
-        return self._grad
+        return self._cache
 
     def _nonempty(self, pred: np.ndarray) -> None:
         if pred.size == 0:
             raise ValueError(f"{type(self).__name__}: empty batch (predictions of shape {pred.shape})")
+
+    def _targets_like(self, pred: np.ndarray, t) -> np.ndarray:
+        """``t`` in ``pred``'s dtype and shape ((m,) targets are accepted for (m, 1) predictions)."""
+        t = np.asarray(t, dtype=pred.dtype)
+        if t.shape != pred.shape:
+            if t.size == pred.size and t.ndim == 1 and pred.ndim == 2 and pred.shape[1] == 1:
+                return t.reshape(pred.shape)
+            raise ValueError(f"{type(self).__name__}: targets {t.shape} do not match "
+                             f"predictions {pred.shape}")
+        return t
 
     @staticmethod
     def _finite(value: float, name: str) -> float:
@@ -52,7 +63,7 @@ class _Loss:
 
 
 class SoftmaxCrossEntropyLoss(_Loss):
-    """Softmax + categorical cross-entropy from logits (L14, L35).
+    """Softmax + categorical cross-entropy from logits (L14, L15, L35).
 
     Formula
     -------
@@ -62,44 +73,29 @@ class SoftmaxCrossEntropyLoss(_Loss):
     Parameters of forward
     ---------------------
     Z : (m, K) logits
-    t : (m,) integer class indices, or (m, K) one-hot / probability rows
+    t : (m,) integer class indices, or (m, K) one-hot / probability rows T
     """
 
     def forward(self, Z: Array, t) -> float:
-        Z = np.asarray(Z)
+        Z, t = np.asarray(Z), np.asarray(t)
         if Z.ndim != 2:
             raise ValueError(f"SoftmaxCrossEntropyLoss: logits must have shape (m, K), got {Z.shape}")
         self._nonempty(Z)
-        t = np.asarray(t)
-        m, k = Z.shape
-        if t.ndim == 2:
-            if t.shape != Z.shape:
-                raise ValueError(f"SoftmaxCrossEntropyLoss: targets {t.shape} do not match logits {Z.shape}")
-        else:
-            idx = F._class_indices(t, m, k, "SoftmaxCrossEntropyLoss")
-        # log-sum-exp with c = max_k z_k:  log y_k = (z_k - c) - log sum_i e^(z_i - c)
-        S = Z - Z.max(axis=1, keepdims=True)          # z - c  (softmax does not change)
-        if t.ndim == 2:
-            S_t = np.einsum("ij,ij->i", t, S)         # sum_k t_k (z_k - c)
-            t_sum = t.sum(axis=1)
-        else:
-            rows = np.arange(m)
-            S_t = S[rows, idx]                        # z_t - c for the true class t
-        with np.errstate(under="ignore"):
-            Y = np.exp(S, out=S)                      # e^(z_k - c)
-        sums = Y.sum(axis=1)                          # sum_i e^(z_i - c)
-        # J = -(1/m) sum T log Y = (1/m) sum [ (sum_k t_k) log sum_i e^(z_i - c) - sum_k t_k (z_k - c) ]
-        log_sums = np.log(sums)
-        if t.ndim == 2:
-            log_sums *= t_sum
-        loss = float(log_sums.sum() - S_t.sum()) / m
-        Y *= (1.0 / m) / sums[:, None]                # y_k / m = softmax(z)_k / m
-        if t.ndim == 2:
-            Y -= t / m                                # dZ = (Y - T) / m
-        else:
-            Y[rows, idx] -= 1.0 / m                   # dZ = (Y - T) / m with T one-hot
-        self._grad = Y
-        return self._finite(loss, "SoftmaxCrossEntropyLoss")
+        m, K = Z.shape
+        if t.ndim == 2 and t.shape != Z.shape:
+            raise ValueError(f"SoftmaxCrossEntropyLoss: targets {t.shape} do not match logits {Z.shape}")
+        if t.ndim != 2:
+            t = F._class_indices(t, m, K, "SoftmaxCrossEntropyLoss")
+        J = F.cross_entropy_with_logits(Z, t)         # J = -(1/m) sum T log softmax(Z), by log-sum-exp
+        self._cache = (F.softmax(Z), t)               # Y = softmax(Z) and t, for backward
+        return self._finite(J, "SoftmaxCrossEntropyLoss")
+
+    def backward(self) -> Array:
+        """dJ/dZ = (Y - T) / m for the last ``forward`` call."""
+        Y, t = self._cached()
+        m, K = Y.shape
+        T = t.astype(Y.dtype) if t.ndim == 2 else np.eye(K, dtype=Y.dtype)[t]   # T: one-hot rows
+        return (Y - T) / m                                                       # dZ = (Y - T) / m
 
 
 class SigmoidBCELoss(_Loss):
@@ -118,16 +114,15 @@ class SigmoidBCELoss(_Loss):
     def forward(self, z: Array, t) -> float:
         z = np.asarray(z)
         self._nonempty(z)
-        t = np.asarray(t, dtype=z.dtype)
-        if t.shape != z.shape:
-            if t.size == z.size and t.ndim == 1 and z.ndim == 2 and z.shape[1] == 1:
-                t = t.reshape(z.shape)
-            else:
-                raise ValueError(f"SigmoidBCELoss: targets {t.shape} do not match logits {z.shape}")
-        n = z.size
-        loss = float(np.sum(F.softplus(z) - z * t)) / n
-        self._grad = (F.sigmoid(z) - t) / np.asarray(n, dtype=z.dtype)   # dz = (y - t) / m
-        return self._finite(loss, "SigmoidBCELoss")
+        t = self._targets_like(z, t)
+        J = float(np.sum(F.softplus(z) - z * t)) / z.size     # J = (1/m) sum [softplus(z) - z t]
+        self._cache = (F.sigmoid(z), t)                       # y = sigma(z) and t, for backward
+        return self._finite(J, "SigmoidBCELoss")
+
+    def backward(self) -> Array:
+        """dJ/dz = (y - t) / m for the last ``forward`` call."""
+        y, t = self._cached()
+        return (y - t) / np.asarray(y.size, dtype=y.dtype)    # dz = (y - t) / m
 
 
 class MSELoss(_Loss):
@@ -142,17 +137,16 @@ class MSELoss(_Loss):
     def forward(self, y: Array, t) -> float:
         y = np.asarray(y)
         self._nonempty(y)
-        t = np.asarray(t, dtype=y.dtype)
-        if t.shape != y.shape:
-            if t.size == y.size and t.ndim == 1 and y.ndim == 2 and y.shape[1] == 1:
-                t = t.reshape(y.shape)
-            else:
-                raise ValueError(f"MSELoss: targets {t.shape} do not match predictions {y.shape}")
-        d = y - t
-        n = y.size
-        loss = float(np.sum(d * d)) / n
-        self._grad = d * np.asarray(2.0 / n, dtype=y.dtype)   # dJ/dy = 2 (y - t) / m
-        return self._finite(loss, "MSELoss")
+        t = self._targets_like(y, t)
+        d = y - t                                             # y - t
+        J = float(np.sum(d * d)) / y.size                     # J = (1/m) sum (y - t)^2
+        self._cache = (d,)
+        return self._finite(J, "MSELoss")
+
+    def backward(self) -> Array:
+        """dJ/dy = 2 (y - t) / m for the last ``forward`` call."""
+        (d,) = self._cached()
+        return d * np.asarray(2.0 / d.size, dtype=d.dtype)    # dy = 2 (y - t) / m
 
 
 __all__ = ["SoftmaxCrossEntropyLoss", "SigmoidBCELoss", "MSELoss"]
