@@ -129,13 +129,24 @@ def _first_layer(model):
     return layer
 
 
-def input_spec(model, dataset: str | None = None) -> tuple[bool, tuple[int, int, int]]:
+def stored_input_shape(info: dict | None) -> tuple[int, int, int] | None:
+    """The ``input_shape`` (C, H, W) recorded in a checkpoint's info or a run's metrics.json, if valid."""
+    shape = (info or {}).get("input_shape")
+    if (isinstance(shape, list) and len(shape) == 3
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 4096 for n in shape)):
+        return tuple(shape)
+    return None
+
+
+def input_spec(model, dataset: str | None = None, info: dict | None = None
+               ) -> tuple[bool, tuple[int, int, int]]:
     """``(flat, (C, H, W))``: whether ``model`` takes flattened rows, and its image shape.
 
-    A model starting with ``Linear(n, ...)`` takes rows of n = H*W features (square
-    images, or the dataset's shape when given); a model starting with ``Conv2d``
-    takes (m, C, H, W) images whose size is the dataset's, or found by trying
-    28x28 and 8x8.
+    The shape stored with the model (``info["input_shape"]``, written by ``abcdl train``)
+    is used when there is one.  Without it: a model starting with ``Linear(n, ...)`` takes
+    rows of n = H*W features (the dataset's shape when given, else square images); a
+    model starting with ``Conv2d`` takes (m, C, H, W) images of the dataset's size, or
+    of 28x28 or 8x8, whichever a trial forward pass accepts.
 
     Raises
     ------
@@ -145,25 +156,35 @@ def input_spec(model, dataset: str | None = None) -> tuple[bool, tuple[int, int,
     from ..layers import Conv2d, Linear
 
     first = _first_layer(model)
+    stored = stored_input_shape(info)
+    if stored is not None and isinstance(first, (Linear, Conv2d)):
+        return isinstance(first, Linear), stored
     if isinstance(first, Linear):
-        n = first.in_features
-        if dataset in DATASETS and math.prod(DATASETS[dataset].image_shape) == n:
-            return True, (1, *DATASETS[dataset].image_shape)
-        side = math.isqrt(n)
-        if side * side != n:
-            raise CLIError(f"the model takes {n} input features, which is not a square grey image")
-        return True, (1, side, side)
+        return True, _flat_shape(first.in_features, dataset)
     if isinstance(first, Conv2d):
-        c = first.in_channels
-        candidates = [DATASETS[dataset].image_shape] if dataset in DATASETS else [(28, 28), (8, 8)]
-        for hw in candidates:
-            try:
-                model.forward(np.zeros((1, c, *hw), dtype=first.W.dtype))
-            except ValueError:
-                continue
-            return False, (c, *hw)
-        raise CLIError(f"the model starts with {first!r}, but no image size ({candidates}) fits it")
+        return False, _conv_shape(model, first, dataset)
     raise CLIError(f"cannot tell what input the model expects: it starts with {type(first).__name__}")
+
+
+def _flat_shape(n: int, dataset: str | None) -> tuple[int, int, int]:
+    if dataset in DATASETS and math.prod(DATASETS[dataset].image_shape) == n:
+        return (1, *DATASETS[dataset].image_shape)
+    side = math.isqrt(n)
+    if side * side != n:
+        raise CLIError(f"the model takes {n} input features, which is not a square grey image")
+    return (1, side, side)
+
+
+def _conv_shape(model, first, dataset: str | None) -> tuple[int, int, int]:
+    c = first.in_channels
+    candidates = [DATASETS[dataset].image_shape] if dataset in DATASETS else [(28, 28), (8, 8)]
+    for hw in candidates:
+        try:
+            model.forward(np.zeros((1, c, *hw), dtype=first.W.dtype))
+        except ValueError:
+            continue
+        return (c, *hw)
+    raise CLIError(f"the model starts with {first!r}, but no image size ({candidates}) fits it")
 
 
 def guess_dataset(model, info: dict | None, requested: str | None) -> str:
@@ -173,7 +194,7 @@ def guess_dataset(model, info: dict | None, requested: str | None) -> str:
     name = info_dataset(info)
     if name:
         return name
-    flat, (_, h, w) = input_spec(model)
+    flat, (_, h, w) = input_spec(model, info=info)
     return "digits" if (h, w) == DATASETS["digits"].image_shape else "mnist"
 
 

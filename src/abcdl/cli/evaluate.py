@@ -53,14 +53,16 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def evaluate_model(model, dataset: str, root=None, download: bool = True, verbose: bool = False) -> dict:
-    """Loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``'s test set."""
+def evaluate_model(model, dataset: str, root=None, download: bool = True, verbose: bool = False,
+                   info: dict | None = None) -> dict:
+    """Loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``'s test set
+    (``info``: what the checkpoint stores of its training, e.g. the input shape)."""
     from ..losses import SoftmaxCrossEntropyLoss
     from ..report import confusion_matrix
     from ..train import predict
 
     ds = DATASETS[dataset]
-    flat, shape = input_spec(model, dataset)
+    flat, shape = input_spec(model, dataset, info)
     if shape[1:] != ds.image_shape:
         raise CLIError(f"the model takes {shape[1]}x{shape[2]} images, but {ds.title} has "
                        f"{ds.image_shape[0]}x{ds.image_shape[1]}; pass the right --dataset")
@@ -92,7 +94,7 @@ def run(args) -> int:
     info = run_info(path)
     dataset = guess_dataset(model, info, args.dataset)
     result = {"model": str(path),
-              **evaluate_model(model, dataset, args.data_root, args.download, args.verbose)}
+              **evaluate_model(model, dataset, args.data_root, args.download, args.verbose, info)}
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0

@@ -244,7 +244,7 @@ def run(args) -> int:
     model = load_model(path)
     info = run_info(path)
     dataset = guess_dataset(model, info, args.dataset)
-    flat, shape = input_spec(model, dataset)
+    flat, shape = input_spec(model, dataset, info)
     hw = shape[1:]
     k = num_outputs(model, flat, shape)
     names = list(DATASETS[dataset].class_names) if k == len(DATASETS[dataset].class_names) \
