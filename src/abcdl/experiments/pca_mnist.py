@@ -27,9 +27,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "pca-mnist"
 SPEC = ("L4",)
@@ -105,9 +110,8 @@ def _load(data: str, root: str):
     return x, t
 
 
-def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: str = "",
-        n_per_class: int = 500, r_inner: float = 1.0, r_outer: float = 2.0, shell_noise: float = 0.2,
-        seed: int = 0) -> Result:
+def compute(*, n_samples: int = 5000, data: str = "mnist", root: str = "", n_per_class: int = 500,
+            r_inner: float = 1.0, r_outer: float = 2.0, shell_noise: float = 0.2, seed: int = 0) -> dict:
     """PCA of MNIST to 2-D, and the slide's radius feature separating two 3-D classes.
 
     Parameters
@@ -124,11 +128,13 @@ def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: s
 
     Returns
     -------
-    Result with numbers ``explained_variance_ratio`` (first 10 components), ``pc2_variance``
-    (first two together), ``class_means_2d`` ({digit: [z1, z2]}), ``n_samples``, and
-    ``feature`` ({accuracy_p, accuracy_p1, accuracy_p2, accuracy_p3, threshold_p}).
+    dict
+        ``numbers``: ``explained_variance_ratio`` (first 10 components), ``pc2_variance``
+        (first two together), ``class_means_2d`` ({digit: [z1, z2]}), ``n_samples``, and
+        ``feature`` ({accuracy_p, accuracy_p1, accuracy_p2, accuracy_p3, threshold_p});
+        ``highlights``; for the figure the scores ``z`` (m, 2) of the images with their labels
+        ``t``, and the 3-D points ``p3d`` with their classes ``y`` and radii ``p``.
     """
-    params = dict(locals())
     check_param(data in _DATASETS, "data", f"must be one of {', '.join(_DATASETS)}, got {data!r}")
     check_param(n_samples >= 10, "n_samples", f"must be >= 10, got {n_samples}")
     check_param(n_per_class >= 2, "n_per_class", f"must be >= 2, got {n_per_class}")
@@ -140,8 +146,7 @@ def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: s
     idx = rng.choice(len(x_all), size=min(n_samples, len(x_all)), replace=False)
     x, t = x_all[idx], t_all[idx]
     z, _, ratio = pca_2d(x)
-    classes = np.unique(t)
-    class_means = {int(c): z[t == c].mean(axis=0) for c in classes}
+    class_means = {int(c): z[t == c].mean(axis=0) for c in np.unique(t)}
 
     p3d, y = shells(n_per_class, r_inner, r_outer, shell_noise, rng)
     p = np.linalg.norm(p3d, axis=1)                           # p = sqrt(p1^2 + p2^2 + p3^2)
@@ -161,46 +166,77 @@ def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: s
         f"two 3-D shells (r = {r_inner:g}, {r_outer:g}): threshold on p = |x| gives accuracy {acc_p:.1%}; "
         f"on p1, p2, p3 alone {acc_single[0]:.1%}, {acc_single[1]:.1%}, {acc_single[2]:.1%}",
     ]
+    return {"numbers": numbers, "highlights": highlights, "z": z, "t": t, "p3d": p3d, "y": y, "p": p}
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Left: the images' PCA scores by class; right: the 3-D shells and histograms of p1 and p."""
     tt = style.labels(_TEXT)
     with style.context():
         fig = style.figure(figsize=(11, 7.5))
         gs = fig.add_gridspec(2, 3, width_ratios=[1.6, 1, 1])
-        ax = fig.add_subplot(gs[:, 0])
-        for c in classes:
-            sel = t == c
-            ax.scatter(z[sel, 0], z[sel, 1], s=4, color=f"C{int(c) % 10}", linewidths=0, label=str(int(c)))
-        _label_means(ax, fig, class_means)
-        ax.legend(title=tt["digit" if data in ("mnist", "digits") else "label"], loc="upper left",
-                  bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=3.5, handletextpad=0.1,
-                  fontsize=9, title_fontsize=9)                # beside the scatter: hides no point
-        ax.set_xlabel(tt["pc1"].format(v=ratio[0]))
-        ax.set_ylabel(tt["pc2"].format(v=ratio[1]))
-        ax.set_title(tt["pca"].format(data=data.upper() if data == "mnist" else data, n=len(idx)))
-        ax3d = fig.add_subplot(gs[0, 1:], projection="3d")
-        for c, marker in ((0, "o"), (1, "^")):
-            q = p3d[y == c][:200]
-            ax3d.scatter(q[:, 0], q[:, 1], q[:, 2], s=4, marker=marker, color=f"C{c}",
-                         label=tt["class"].format(c=c))
-        ax3d.set_xlabel("$p_1$")
-        ax3d.set_ylabel("$p_2$")
-        ax3d.set_zlabel("$p_3$")
-        ax3d.set_title(tt["shells"])
-        ax3d.legend(loc="upper left")
-        for col, (feat, key, acc) in enumerate(((p3d[:, 0], "single", acc_single[0]), (p, "p", acc_p))):
+        _draw_pca(fig, fig.add_subplot(gs[:, 0]), data, tt)
+        _draw_shells(fig.add_subplot(gs[0, 1:], projection="3d"), data, tt)
+        nf = data["numbers"]["feature"]
+        for col, (feat, key, acc) in enumerate(((data["p3d"][:, 0], "single", nf["accuracy_p1"]),
+                                                (data["p"], "p", nf["accuracy_p"]))):
             axh = fig.add_subplot(gs[1, 1 + col])
             bins = np.linspace(feat.min(), feat.max(), 40)
             for c in (0, 1):
-                axh.hist(feat[y == c], bins=bins, alpha=0.55, color=f"C{c}", label=tt["class"].format(c=c))
+                axh.hist(feat[data["y"] == c], bins=bins, alpha=0.55, color=f"C{c}",
+                         label=tt["class"].format(c=c))
             if key == "p":
-                axh.axvline(cut_p, color="k", ls="--", lw=1, label=tt["threshold"])
+                axh.axvline(nf["threshold_p"], color="k", ls="--", lw=1, label=tt["threshold"])
             axh.set_ylim(0, 1.3 * axh.get_ylim()[1])                # headroom: the legend hides no bar
             axh.set_title(tt[key].format(a=acc), fontsize=9)
             axh.set_ylabel(tt["count"])
             axh.legend()
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def _draw_pca(fig, ax, data: dict, tt: dict) -> None:
+    """The images' scores on the first two components, one colour a class, the class means labelled."""
+    nb = data["numbers"]
+    z, t, ratio, name = data["z"], data["t"], nb["explained_variance_ratio"], nb["data"]
+    for c in np.unique(t):
+        sel = t == c
+        ax.scatter(z[sel, 0], z[sel, 1], s=4, color=f"C{int(c) % 10}", linewidths=0, label=str(int(c)))
+    _label_means(ax, fig, nb["class_means_2d"])
+    ax.legend(title=tt["digit" if name in ("mnist", "digits") else "label"], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=3.5, handletextpad=0.1,
+              fontsize=9, title_fontsize=9)                # beside the scatter: hides no point
+    ax.set_xlabel(tt["pc1"].format(v=ratio[0]))
+    ax.set_ylabel(tt["pc2"].format(v=ratio[1]))
+    ax.set_title(tt["pca"].format(data=name.upper() if name == "mnist" else name, n=nb["n_samples"]))
+
+
+def _draw_shells(ax3d, data: dict, tt: dict) -> None:
+    """Up to 200 points of each 3-D class."""
+    for c, marker in ((0, "o"), (1, "^")):
+        q = data["p3d"][data["y"] == c][:200]
+        ax3d.scatter(q[:, 0], q[:, 1], q[:, 2], s=4, marker=marker, color=f"C{c}",
+                     label=tt["class"].format(c=c))
+    ax3d.set_xlabel("$p_1$")
+    ax3d.set_ylabel("$p_2$")
+    ax3d.set_zlabel("$p_3$")
+    ax3d.set_title(tt["shells"])
+    ax3d.legend(loc="upper left")
+
+
+def run(*, lang: str = "en", n_samples: int = 5000, data: str = "mnist", root: str = "",
+        n_per_class: int = 500, r_inner: float = 1.0, r_outer: float = 2.0, shell_noise: float = 0.2,
+        seed: int = 0) -> Result:
+    """PCA of MNIST to 2-D, and the slide's radius feature separating two 3-D classes.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(n_samples=n_samples, data=data, root=root, n_per_class=n_per_class, r_inner=r_inner,
+                  r_outer=r_outer, shell_noise=shell_noise, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 def _spread_labels(points: np.ndarray, min_sep: float, iters: int = 500) -> np.ndarray:
     """Positions near ``points`` (n, 2) pairwise at least ``min_sep`` apart (same units), for labels.

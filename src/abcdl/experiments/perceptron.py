@@ -39,9 +39,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "perceptron"
 SPEC = ("L5", "L7", "L8")
@@ -126,8 +131,8 @@ def _line(ax, w, xlim, **kw):
     return None
 
 
-def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int = 500, seed: int = 0,
-        max_updates: int = 1000, svm_c: float = 100.0, svm_iter: int = 5000) -> Result:
+def compute(*, n_points: int = 20, gap: float = 0.1, n_test: int = 500, seed: int = 0,
+            max_updates: int = 1000, svm_c: float = 100.0, svm_iter: int = 5000) -> dict:
     """The slide's PLA example, the PLA on seeded separable data, and an SVM's margin beside it.
 
     Parameters
@@ -147,24 +152,17 @@ def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int =
 
     Returns
     -------
-    Result with numbers ``lecture_example`` (the slide's weights via ``pla_update``),
-    ``lecture_example_fit`` (the same from ``Perceptron(w_init=(-12, 2, 3)).fit``),
-    ``data`` (the training points ``X``, labels ``y``, the labelling line ``true_line``: u . x + c = 0),
-    ``pla`` (n_updates, converged, w, weights after each update, picked indices,
-    n_misclassified before each update, train/test accuracy, geometric margin),
-    ``svm`` (coef, intercept, margin = 1/||w||, geometric margin, n_support, accuracies)
-    and ``margin_ratio`` (SVM margin / perceptron margin).
+    dict
+        ``numbers``: ``lecture_example`` (the slide's weights via ``pla_update``),
+        ``lecture_example_fit`` (the same from ``Perceptron(w_init=(-12, 2, 3)).fit``),
+        ``data`` (the training points ``X``, labels ``y``, the labelling line ``true_line``: u . x + c = 0),
+        ``pla`` (n_updates, converged, w, weights after each update, picked indices,
+        n_misclassified before each update, train/test accuracy, geometric margin),
+        ``svm`` (coef, intercept, margin = 1/||w||, geometric margin, n_support, accuracies)
+        and ``margin_ratio`` (SVM margin / perceptron margin); ``highlights``; for the figure the
+        test points ``X_test``, ``y_test`` and the SVM's ``support_vectors``.
     """
-    params = dict(locals())
-    check_param(isinstance(n_points, int) and 2 <= n_points <= 100_000, "n_points",
-                f"must be an integer in [2, 100000], got {n_points!r}")
-    check_param(isinstance(n_test, int) and 1 <= n_test <= 1_000_000, "n_test",
-                f"must be an integer in [1, 1e6], got {n_test!r}")
-    check_param(0 < gap < 0.5, "gap", f"must be in (0, 0.5) so the data is separable, got {gap}")
-    check_param(isinstance(max_updates, int) and max_updates >= 1, "max_updates",
-                f"must be >= 1, got {max_updates}")
-    check_param(svm_c > 0, "svm_c", f"must be > 0, got {svm_c}")
-    check_param(isinstance(svm_iter, int) and svm_iter >= 1, "svm_iter", f"must be >= 1, got {svm_iter}")
+    _check(n_points, gap, n_test, max_updates, svm_c, svm_iter)
     import warnings
 
     from ..models import LinearSVM, Perceptron
@@ -213,28 +211,67 @@ def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int =
         },
         "margin_ratio": s_margin / p_margin if p_margin > 0 else None,
     }
+    return {"numbers": numbers, "highlights": _highlights(numbers, slide_fit), "X_test": X_test,
+            "y_test": y_test, "support_vectors": svm.support_vectors_}
+
+
+def _check(n_points, gap, n_test, max_updates, svm_c, svm_iter) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
+    check_param(isinstance(n_points, int) and 2 <= n_points <= 100_000, "n_points",
+                f"must be an integer in [2, 100000], got {n_points!r}")
+    check_param(isinstance(n_test, int) and 1 <= n_test <= 1_000_000, "n_test",
+                f"must be an integer in [1, 1e6], got {n_test!r}")
+    check_param(0 < gap < 0.5, "gap", f"must be in (0, 0.5) so the data is separable, got {gap}")
+    check_param(isinstance(max_updates, int) and max_updates >= 1, "max_updates",
+                f"must be >= 1, got {max_updates}")
+    check_param(svm_c > 0, "svm_c", f"must be > 0, got {svm_c}")
+    check_param(isinstance(svm_iter, int) and svm_iter >= 1, "svm_iter", f"must be >= 1, got {svm_iter}")
+
+
+def _highlights(numbers: dict, slide_fit) -> list[str]:
+    lecture, pla, svm = numbers["lecture_example"]["weights"], numbers["pla"], numbers["svm"]
     fmt_w = ", ".join
-    highlights = [
+    return [
         "slide: (-12, 2, 3) -> " + " -> ".join("(" + fmt_w(f"{v:g}" for v in w) + ")" for w in lecture)
         + f"  (Perceptron(w_init=(-12, 2, 3)).fit gives the same: "
         f"{[u.w_after.tolist() for u in slide_fit.updates_] == [w.tolist() for w in lecture]})",
-        f"PLA on {n_points} points: {pla.n_iter_} updates, converged {pla.converged_}, "
-        f"w = ({fmt_w(f'{v:.3g}' for v in pla.w_)}), geometric margin {p_margin:.4f}, "
-        f"test accuracy {numbers['pla']['test_accuracy']:.3f}",
-        f"SVM (C = {svm_c:g}): margin 1/||w|| = {svm.margin_:.4f} (geometric {s_margin:.4f}), "
-        f"{svm.support_.size} support vectors, test accuracy {numbers['svm']['test_accuracy']:.3f}",
+        f"PLA on {numbers['data']['n_points']} points: {pla['n_updates']} updates, "
+        f"converged {pla['converged']}, "
+        f"w = ({fmt_w(f'{v:.3g}' for v in pla['w'])}), geometric margin {pla['geometric_margin']:.4f}, "
+        f"test accuracy {pla['test_accuracy']:.3f}",
+        f"SVM (C = {svm['C']:g}): margin 1/||w|| = {svm['margin']:.4f} "
+        f"(geometric {svm['geometric_margin']:.4f}), "
+        f"{svm['n_support']} support vectors, test accuracy {svm['test_accuracy']:.3f}",
     ]
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """The slide's three updates, the PLA's lines on the data, and the final line beside the SVM's."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
+    X, y = nb["data"]["X"], nb["data"]["y"]
     with style.context():
         fig = style.figure(figsize=(14, 5.6))
         ax1, ax2, ax3 = fig.subplots(1, 3)
-        _draw_slide(ax1, lecture, t)
-        _draw_pla(ax2, X, y, pla, t)
-        _draw_svm(ax3, X, y, X_test, y_test, pla, svm, p_margin, s_margin, numbers, t)
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        _draw_slide(ax1, nb["lecture_example"]["weights"], t)
+        _draw_pla(ax2, X, y, nb["pla"]["weights"], nb["pla"]["picked"], t)
+        _draw_svm(ax3, data, t)
+    return fig
 
+
+def run(*, lang: str = "en", n_points: int = 20, gap: float = 0.1, n_test: int = 500, seed: int = 0,
+        max_updates: int = 1000, svm_c: float = 100.0, svm_iter: int = 5000) -> Result:
+    """The slide's PLA example, the PLA on seeded separable data, and an SVM's margin beside it.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(n_points=n_points, gap=gap, n_test=n_test, seed=seed, max_updates=max_updates,
+                   svm_c=svm_c, svm_iter=svm_iter)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 def _scatter(ax, X, y, t, size=22, alpha=1.0, label=True):
     ax.scatter(*X[y == 1].T, marker="o", s=size, color="C0", alpha=alpha, label=t["pos"] if label else None,
@@ -262,20 +299,21 @@ def _draw_slide(ax, lecture, t) -> None:
     ax.legend(loc="upper right", fontsize=7)
 
 
-def _draw_pla(ax, X, y, pla, t) -> None:
+def _draw_pla(ax, X, y, weights: list, picked: list, t) -> None:
+    """The data, the line after every update (light to dark) and the picked points, numbered."""
     from matplotlib import colormaps
 
     lim = (-1.05, 1.05)
     _scatter(ax, X, y, t)
-    k = len(pla.updates_)
+    k = len(weights)
     cmap = colormaps["viridis"]
-    for i, u in enumerate(pla.updates_):
+    for i, w in enumerate(weights):
         frac = (i + 1) / k
         label = t["first"] if i == 0 else (t["last"].format(k=k) if i == k - 1 else None)
-        _line(ax, u.w_after, lim, color=cmap(0.9 * (1 - frac)), alpha=0.25 + 0.75 * frac,
+        _line(ax, w, lim, color=cmap(0.9 * (1 - frac)), alpha=0.25 + 0.75 * frac,
               lw=2.2 if i == k - 1 else 1.0, label=label)
     if k:
-        picked = np.array([u.index for u in pla.updates_])
+        picked = np.array(picked)
         ax.scatter(*X[picked].T, s=110, facecolors="none", edgecolors="k", lw=0.8, label=t["picked"],
                    zorder=4)
         _label_updates(ax, X, picked)
@@ -309,20 +347,24 @@ def _label_updates(ax, X, picked, max_updates: int = 30) -> None:
                     va="bottom" if x2 < 0.85 else "top", fontsize=7, zorder=5, path_effects=outline)
 
 
-def _draw_svm(ax, X, y, X_test, y_test, pla, svm, p_margin, s_margin, numbers, t) -> None:
+def _draw_svm(ax, data: dict, t) -> None:
+    """Test points, the perceptron's and the SVM's lines, the SVM's margin band and support vectors."""
+    nb = data["numbers"]
+    X, y, X_test, y_test = nb["data"]["X"], nb["data"]["y"], data["X_test"], data["y_test"]
+    pla, svm = nb["pla"], nb["svm"]
     lim = (-1.05, 1.05)
     n_show = min(len(y_test), 300)
     _scatter(ax, X_test[:n_show], y_test[:n_show], t, size=6, alpha=0.25, label=False)
     _scatter(ax, X, y, t)
-    w_svm = np.concatenate([[svm.intercept_], svm.coef_])
-    _line(ax, pla.w_, lim, color="C1", lw=2,
-          label=t["perc"].format(m=p_margin, a=numbers["pla"]["test_accuracy"]))
+    w_svm = np.concatenate([[svm["intercept"]], svm["coef"]])
+    _line(ax, pla["w"], lim, color="C1", lw=2,
+          label=t["perc"].format(m=pla["geometric_margin"], a=pla["test_accuracy"]))
     _line(ax, w_svm, lim, color="C2", lw=2,
-          label=t["svm"].format(m=s_margin, a=numbers["svm"]["test_accuracy"]))
+          label=t["svm"].format(m=svm["geometric_margin"], a=svm["test_accuracy"]))
     for sgn in (-1, 1):
         _line(ax, w_svm - np.array([sgn, 0.0, 0.0]), lim, color="C2", lw=0.8, ls="--",
               label=t["band"] if sgn == 1 else None)                  # w . x + b = +-1
-    sv = svm.support_vectors_
+    sv = data["support_vectors"]
     ax.scatter(*sv.T, s=120, facecolors="none", edgecolors="C2", lw=1.2, label=t["sv"], zorder=4)
     ax.set_xlim(*lim)
     ax.set_ylim(*lim)

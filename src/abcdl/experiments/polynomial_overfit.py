@@ -36,10 +36,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "polynomial-overfit"
 SPEC = ("L30", "L31")
@@ -85,8 +89,8 @@ def rms(w: np.ndarray, x: np.ndarray, t: np.ndarray) -> float:
     return float(np.sqrt(np.mean((design_matrix(x, len(w) - 1) @ w - t) ** 2)))
 
 
-def run(*, lang: str = "en", degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10, noise: float = 0.3,
-        ln_lambda: float = -18.0, n_test: int = 100, seed: int = 8) -> Result:
+def compute(*, degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10, noise: float = 0.3,
+            ln_lambda: float = -18.0, n_test: int = 100, seed: int = 8) -> dict:
     """Least-squares and L2-regularised polynomial fits of sin(2 pi x) from 10 noisy points.
 
     Parameters
@@ -106,12 +110,13 @@ def run(*, lang: str = "en", degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10
 
     Returns
     -------
-    Result with numbers per M (keys are str(M)): ``coefficients``, ``max_abs_w``, ``train_rms``,
-    ``test_rms``, and the same with L2 (``l2_coefficients``, ``l2_max_abs_w``, ``l2_train_rms``,
-    ``l2_test_rms``); ``rms_curve`` (train/test E_RMS for every M from 0 to n_train - 1, both fits);
-    ``lambda``, ``lecture_w5_m9``.
+    dict
+        ``numbers`` per M (keys are str(M)): ``coefficients``, ``max_abs_w``, ``train_rms``,
+        ``test_rms``, and the same with L2 (``l2_coefficients``, ``l2_max_abs_w``, ``l2_train_rms``,
+        ``l2_test_rms``); ``rms_curve`` (train/test E_RMS for every M from 0 to n_train - 1, both
+        fits); ``lambda``, ``lecture_w5_m9``; ``highlights``; for the figure ``degrees`` and the
+        training points ``x``, ``t``.
     """
-    params = dict(locals())
     check_param(len(degrees) > 0 and all(int(m) == m and 0 <= m <= 20 for m in degrees), "degrees",
                 f"need integers 0..20, got {degrees}")
     check_param(n_train >= 2, "n_train", f"must be >= 2, got {n_train}")
@@ -153,52 +158,51 @@ def run(*, lang: str = "en", degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10
         "rms_curve": {"M": curve_m, **curve},
         "lecture_w5_m9": LECTURE_W5_M9,
     }
-    highlights = ["least squares, coefficients w_0..w_M:"]
-    highlights += [f"  M = {m}: " + " ".join(f"{v:.2f}" for v in fits[m]) for m in degrees]
-    highlights += [
+    return {"numbers": numbers, "highlights": _highlights(numbers, degrees), "degrees": degrees,
+            "x": x, "t": t}
+
+
+def _highlights(numbers: dict, degrees: tuple) -> list[str]:
+    lines = ["least squares, coefficients w_0..w_M:"]
+    lines += [f"  M = {m}: " + " ".join(f"{v:.2f}" for v in numbers["coefficients"][str(m)]) for m in degrees]
+    lines += [
         "max |w_j| per M: " + ", ".join(f"M={m}: {numbers['max_abs_w'][str(m)]:.3g}" for m in degrees)
         + (f"  (slide, M = 9: w_5 = {LECTURE_W5_M9:.6g})" if 9 in degrees else ""),
         "E_RMS train / test per M: " + ", ".join(
             f"M={m}: {numbers['train_rms'][str(m)]:.3f}/{numbers['test_rms'][str(m)]:.3f}" for m in degrees),
-        f"with L2, ln lambda = {ln_lambda:g}: max |w_j| " + ", ".join(
+        f"with L2, ln lambda = {numbers['ln_lambda']:g}: max |w_j| " + ", ".join(
             f"M={m}: {numbers['l2_max_abs_w'][str(m)]:.3g}" for m in degrees),
         "with L2, E_RMS train / test: " + ", ".join(
             f"M={m}: {numbers['l2_train_rms'][str(m)]:.3f}/{numbers['l2_test_rms'][str(m)]:.3f}"
             for m in degrees),
     ]
+    return lines
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Top rows: every fit without and with L2; bottom: E_RMS against M, and the largest |w_j|."""
     tt = style.labels(_TEXT)
+    nb, degrees = data["numbers"], data["degrees"]
+    ln_lambda, k = nb["ln_lambda"], len(degrees)
     with style.context():
-        k = len(degrees)
         fig = style.figure(figsize=(max(2.6 * k, 9), 8.6))
         gs = fig.add_gridspec(3, 2 * k)
         xs = np.linspace(0, 1, 400)
-        for row, (fitted, title) in enumerate(((fits, "fit"), (fits_l2, "fit_l2"))):
+        for row, (key, title) in enumerate((("coefficients", "fit"), ("l2_coefficients", "fit_l2"))):
             for i, m in enumerate(degrees):
                 ax = fig.add_subplot(gs[row, 2 * i:2 * i + 2])
                 ax.plot(xs, np.sin(2 * np.pi * xs), color="C2", lw=1.2, label=tt["truth"])
-                ax.plot(xs, design_matrix(xs, m) @ fitted[m], color="C3", lw=1.5)
-                ax.plot(x, t, "o", mfc="none", color="C0", ms=5, label=tt["train"])
+                ax.plot(xs, design_matrix(xs, m) @ nb[key][str(m)], color="C3", lw=1.5)   # y(x, w)
+                ax.plot(data["x"], data["t"], "o", mfc="none", color="C0", ms=5, label=tt["train"])
                 ax.set_ylim(-1.6, 1.6)
                 ax.set_title(tt[title].format(m=m, ll=ln_lambda))
                 if i == 0 and row == 0:
                     ax.legend(loc="lower left", fontsize=7)
-        ax = fig.add_subplot(gs[2, :k])
-        ax.plot(curve_m, curve["train"], "o-", color="C0", label=tt["train_rms"])
-        ax.plot(curve_m, curve["test"], "o-", color="C3", label=tt["test_rms"])
-        ax.plot(curve_m, curve["l2_train"], "s--", color="C0", alpha=0.6, label=tt["train_rms_l2"])
-        ax.plot(curve_m, curve["l2_test"], "s--", color="C3", alpha=0.6, label=tt["test_rms_l2"])
-        ax.set_ylim(0, max(1.2, min(3.0, max(curve["test"]) * 1.05)))
-        ax.set_xlabel(tt["M"])
-        ax.set_ylabel(tt["rms"])
-        ax.set_title(tt["rms_title"])
-        ax.legend(fontsize=7)
+        _draw_rms(fig.add_subplot(gs[2, :k]), nb["rms_curve"], tt)
         ax = fig.add_subplot(gs[2, k:])
         pos = np.arange(k)
-        ax.bar(pos - 0.2, [numbers["max_abs_w"][str(m)] for m in degrees], 0.4, color="C3",
-               label=tt["no_reg"])
-        ax.bar(pos + 0.2, [numbers["l2_max_abs_w"][str(m)] for m in degrees], 0.4, color="C0",
+        ax.bar(pos - 0.2, [nb["max_abs_w"][str(m)] for m in degrees], 0.4, color="C3", label=tt["no_reg"])
+        ax.bar(pos + 0.2, [nb["l2_max_abs_w"][str(m)] for m in degrees], 0.4, color="C0",
                label=tt["l2"].format(ll=ln_lambda))
         ax.set_yscale("log")
         ax.set_xticks(pos, [str(m) for m in degrees])
@@ -206,8 +210,35 @@ def run(*, lang: str = "en", degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10
         ax.set_ylabel(tt["maxw"])
         ax.set_title(tt["coef_title"])
         ax.legend(fontsize=7)
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def _draw_rms(ax, curve: dict, tt: dict) -> None:
+    """Training and test E_RMS against M, without and with L2."""
+    ax.plot(curve["M"], curve["train"], "o-", color="C0", label=tt["train_rms"])
+    ax.plot(curve["M"], curve["test"], "o-", color="C3", label=tt["test_rms"])
+    ax.plot(curve["M"], curve["l2_train"], "s--", color="C0", alpha=0.6, label=tt["train_rms_l2"])
+    ax.plot(curve["M"], curve["l2_test"], "s--", color="C3", alpha=0.6, label=tt["test_rms_l2"])
+    ax.set_ylim(0, max(1.2, min(3.0, max(curve["test"]) * 1.05)))
+    ax.set_xlabel(tt["M"])
+    ax.set_ylabel(tt["rms"])
+    ax.set_title(tt["rms_title"])
+    ax.legend(fontsize=7)
+
+
+def run(*, lang: str = "en", degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10, noise: float = 0.3,
+        ln_lambda: float = -18.0, n_test: int = 100, seed: int = 8) -> Result:
+    """Least-squares and L2-regularised polynomial fits of sin(2 pi x) from 10 noisy points.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(degrees=degrees, n_train=n_train, noise=noise, ln_lambda=ln_lambda, n_test=n_test,
+                   seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -33,9 +33,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "xor"
 SPEC = ("L9",)
@@ -43,6 +48,8 @@ DESCRIPTION = "XOR = AND(OR, NAND) table; the PLA fails on XOR while a small net
 
 #: The OR column as the lecture's XOR table prints it (impossible for any weights; see the docstring).
 LECTURE_PRINTED_OR = (-2.0, 2.0, 2.0, 4.0)
+
+_LIM = (-0.5, 1.5)          # the panels show [-0.5, 1.5]^2
 
 _TEXT = {
     "en": {"title_gates": "XOR = AND(OR, NAND): two lines",
@@ -66,8 +73,8 @@ _TEXT = {
 }
 
 
-def run(*, lang: str = "en", max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: int = 2000,
-        seed: int = 0) -> Result:
+def compute(*, max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: int = 2000,
+            seed: int = 0) -> dict:
     """The XOR table of the gate network, the PLA failing on XOR, and a small network learning it.
 
     Parameters
@@ -81,13 +88,15 @@ def run(*, lang: str = "en", max_updates: int = 200, hidden: int = 4, lr: float 
 
     Returns
     -------
-    Result with numbers ``table`` ({"inputs", "OR", "NAND", "XOR": pre-activations,
-    "OR_output", "NAND_output", "XOR_output"}), ``lecture_printed_OR`` and ``lecture_note``
-    (the slide's impossible OR column), ``perceptron`` (converged, n_updates, accuracy,
-    best_accuracy over every line it visited) and ``network`` (predictions, accuracy,
-    probabilities, first and final loss).
+    dict
+        ``numbers``: ``table`` ({"inputs", "OR", "NAND", "XOR": pre-activations,
+        "OR_output", "NAND_output", "XOR_output"}), ``lecture_printed_OR`` and ``lecture_note``
+        (the slide's impossible OR column), ``perceptron`` (converged, n_updates, accuracy,
+        best_accuracy over every line it visited) and ``network`` (predictions, accuracy,
+        probabilities, first and final loss); ``highlights``; for the figure the four inputs
+        ``X``, the PLA's ``visited`` weights, the network's ``losses`` per epoch and its
+        probability ``p_grid`` on the grid ``gx``, ``gy`` over [-0.5, 1.5]^2.
     """
-    params = dict(locals())
     check_param(isinstance(max_updates, int) and max_updates >= 1, "max_updates",
                 f"must be >= 1, got {max_updates}")
     check_param(isinstance(hidden, int) and 2 <= hidden <= 1000, "hidden",
@@ -122,71 +131,103 @@ def run(*, lang: str = "en", max_updates: int = 200, hidden: int = 4, lr: float 
                     "accuracy": demo.network_accuracy, "probabilities": probs,
                     "first_loss": demo.losses[0], "final_loss": demo.losses[-1]},
     }
-    rows = [f"{a}{b}: OR {o:+g}  NAND {n:+g}  XOR {x:+g} -> {t}" for (a, b), o, n, x, t in
-            zip(tb.inputs.tolist(), cols["OR"], cols["NAND"], cols["XOR"], tb.output, strict=True)]
-    highlights = ["pre-activations (00, 01, 10, 11): " + "; ".join(rows),
-                  "lecture prints OR as -2, +2, +2, +4: impossible for any weights; "
-                  "(-2, 3, 3) gives -2, +1, +1, +4",
-                  f"PLA: converged {pla.converged_} after {pla.n_iter_} updates (max {max_updates}); "
-                  f"accuracy {demo.perceptron_accuracy:.2f}, "
-                  f"best line visited {numbers['perceptron']['best_accuracy']:.2f}",
-                  f"network 2-{hidden}-1 (tanh), {epochs} epochs of GD at lr {lr:g}: predictions "
-                  f"{demo.network_predictions.tolist()}, accuracy {demo.network_accuracy:.2f}, "
-                  f"loss {demo.losses[0]:.3f} -> {demo.losses[-1]:.2e}"]
+    gx, gy = np.meshgrid(np.linspace(*_LIM, 201), np.linspace(*_LIM, 201))
+    p_grid = sigmoid(demo.network.forward(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0])
+    return {"numbers": numbers, "highlights": _highlights(numbers), "X": X, "visited": visited,
+            "losses": demo.losses, "gx": gx, "gy": gy, "p_grid": p_grid.reshape(gx.shape)}
 
-    style = figure_style(lang)
+
+def _highlights(numbers: dict) -> list[str]:
+    tb, perc, net = numbers["table"], numbers["perceptron"], numbers["network"]
+    rows = [f"{a}{b}: OR {o:+g}  NAND {n:+g}  XOR {x:+g} -> {t}" for (a, b), o, n, x, t in
+            zip(tb["inputs"].tolist(), tb["OR"], tb["NAND"], tb["XOR"], tb["XOR_output"], strict=True)]
+    return ["pre-activations (00, 01, 10, 11): " + "; ".join(rows),
+            "lecture prints OR as -2, +2, +2, +4: impossible for any weights; "
+            "(-2, 3, 3) gives -2, +1, +1, +4",
+            f"PLA: converged {perc['converged']} after {perc['n_updates']} updates "
+            f"(max {perc['max_updates']}); "
+            f"accuracy {perc['accuracy']:.2f}, "
+            f"best line visited {perc['best_accuracy']:.2f}",
+            f"network 2-{net['hidden']}-1 (tanh), {net['epochs']} epochs of GD at lr {net['lr']:g}: "
+            f"predictions "
+            f"{net['predictions'].tolist()}, accuracy {net['accuracy']:.2f}, "
+            f"loss {net['first_loss']:.3f} -> {net['final_loss']:.2e}"]
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """The gates' band, the PLA's lines, the network's decision region (with the four inputs) and its loss."""
     t = style.labels(_TEXT)
+    nb = data["numbers"]
     with style.context():
         fig = style.figure(figsize=(10, 9))
         (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
-        lo, hi = -0.5, 1.5
-        gx, gy = np.meshgrid(np.linspace(lo, hi, 201), np.linspace(lo, hi, 201))
-        grid = np.column_stack([gx.ravel(), gy.ravel()])
-        # (a) the gates' band: OR and NAND both positive
-        band = (-2 + 3 * gx + 3 * gy > 0) & (4 - 3 * gx - 3 * gy > 0)
-        ax1.contourf(gx, gy, band.astype(float), levels=[0.5, 1.5], colors=["#d6e4f4"])
-        xs = np.array([lo, hi])
-        ax1.plot(xs, (2 - 3 * xs) / 3, color="C2", lw=1.5, label=t["or"])       # -2 + 3x1 + 3x2 = 0
-        ax1.plot(xs, (4 - 3 * xs) / 3, color="C4", lw=1.5, label=t["nand"])     # 4 - 3x1 - 3x2 = 0
-        ax1.fill_between([], [], color="#d6e4f4", label=t["band"])
-        ax1.set_title(t["title_gates"])
-        # (b) the PLA's lines
-        for w in visited[-40:]:
-            ax2.plot(xs, -(w[0] + w[1] * xs) / w[2] if w[2] else np.full(2, np.nan), color="0.6", lw=0.6,
-                     alpha=0.5)
-        ax2.plot([], [], color="0.6", lw=0.6, label=t["lines"])
-        w = pla.w_
-        if w[2]:
-            ax2.plot(xs, -(w[0] + w[1] * xs) / w[2], color="C1", lw=2,
-                     label=t["last"].format(a=demo.perceptron_accuracy))
-        elif w[1]:
-            ax2.axvline(-w[0] / w[1], color="C1", lw=2, label=t["last"].format(a=demo.perceptron_accuracy))
-        ax2.set_title(t["title_pla"].format(k=pla.n_iter_))
-        # (c) the network's decision region
-        p_grid = sigmoid(demo.network.forward(grid)[:, 0]).reshape(gx.shape)
+        _draw_gates(ax1, t)
+        _draw_pla(ax2, data["visited"], nb["perceptron"], t)
+        gx, gy, p_grid = data["gx"], data["gy"], data["p_grid"]   # the network's decision region
         cf = ax3.contourf(gx, gy, p_grid, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.75)
         ax3.contour(gx, gy, p_grid, levels=[0.5], colors="k", linewidths=1.2)
         ax3.plot([], [], color="k", lw=1.2, label=t["half"])
         fig.colorbar(cf, ax=ax3, label=t["p"], shrink=0.85)
-        ax3.set_title(t["title_net"].format(h=hidden))
+        ax3.set_title(t["title_net"].format(h=nb["network"]["hidden"]))
+        X, out = data["X"], nb["table"]["XOR_output"]
         for ax in (ax1, ax2, ax3):
-            out = tb.output
             ax.scatter(*X[out == 1].T, s=90, color="C0", marker="o", label=t["one"], zorder=3, edgecolors="k")
             ax.scatter(*X[out == 0].T, s=90, color="C3", marker="X", label=t["zero"], zorder=3,
                        edgecolors="k")
-            ax.set_xlim(lo, hi)
-            ax.set_ylim(lo, hi)
+            ax.set_xlim(*_LIM)
+            ax.set_ylim(*_LIM)
             ax.set_aspect("equal")
             ax.set_xlabel(t["x1"])
             ax.set_ylabel(t["x2"])
             ax.legend(loc="lower left", fontsize=7)
-        # (d) the loss
-        ax4.semilogy(np.arange(1, len(demo.losses) + 1), demo.losses, color="C0")
+        losses = data["losses"]
+        ax4.semilogy(np.arange(1, len(losses) + 1), losses, color="C0")
         ax4.set_xlabel(t["epoch"])
         ax4.set_ylabel(t["loss"])
         ax4.set_title(t["title_loss"])
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def _draw_gates(ax, t: dict) -> None:
+    """The OR and NAND lines and the band between them where both are 1."""
+    lo, hi = _LIM
+    gx, gy = np.meshgrid(np.linspace(lo, hi, 201), np.linspace(lo, hi, 201))
+    band = (-2 + 3 * gx + 3 * gy > 0) & (4 - 3 * gx - 3 * gy > 0)    # OR and NAND both positive
+    ax.contourf(gx, gy, band.astype(float), levels=[0.5, 1.5], colors=["#d6e4f4"])
+    xs = np.array([lo, hi])
+    ax.plot(xs, (2 - 3 * xs) / 3, color="C2", lw=1.5, label=t["or"])       # -2 + 3x1 + 3x2 = 0
+    ax.plot(xs, (4 - 3 * xs) / 3, color="C4", lw=1.5, label=t["nand"])     # 4 - 3x1 - 3x2 = 0
+    ax.fill_between([], [], color="#d6e4f4", label=t["band"])
+    ax.set_title(t["title_gates"])
+
+
+def _draw_pla(ax, visited: list, perc: dict, t: dict) -> None:
+    """The last 40 lines the PLA visited and its final line."""
+    xs = np.array(_LIM)
+    for w in visited[-40:]:
+        ax.plot(xs, -(w[0] + w[1] * xs) / w[2] if w[2] else np.full(2, np.nan), color="0.6", lw=0.6,
+                alpha=0.5)
+    ax.plot([], [], color="0.6", lw=0.6, label=t["lines"])
+    w = perc["w"]
+    if w[2]:
+        ax.plot(xs, -(w[0] + w[1] * xs) / w[2], color="C1", lw=2, label=t["last"].format(a=perc["accuracy"]))
+    elif w[1]:
+        ax.axvline(-w[0] / w[1], color="C1", lw=2, label=t["last"].format(a=perc["accuracy"]))
+    ax.set_title(t["title_pla"].format(k=perc["n_updates"]))
+
+
+def run(*, lang: str = "en", max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs: int = 2000,
+        seed: int = 0) -> Result:
+    """The XOR table of the gate network, the PLA failing on XOR, and a small network learning it.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(max_updates=max_updates, hidden=hidden, lr=lr, epochs=epochs, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))
