@@ -147,9 +147,11 @@ def _draw_matplotlib(root: Tensor, fmt: str, dpi: int) -> bytes:
     ax.set_axis_off()
     ax.set_xlim(-0.7, width - 0.3)
     ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
-    for src, dst in edges:
+    half = {nid: 2.6 * max(len(line) for line in label.split("\n")) + 8 for nid, label, _ in nodes}
+    for src, dst in edges:                            # arrows stop at the boxes' edges (in points)
         ax.annotate("", xy=pos[dst], xytext=pos[src],
-                    arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": 22, "shrinkB": 22})
+                    arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": half[src],
+                                "shrinkB": half[dst]})
     for nid, label, kind in nodes:
         box = "round,pad=0.3" if kind != "op" else "square,pad=0.3"
         ax.text(*pos[nid], label, ha="center", va="center", fontsize=8,
