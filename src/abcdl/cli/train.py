@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import sys
 import time
 from datetime import datetime
@@ -38,14 +37,13 @@ from ._common import (
     MODEL_FILE,
     HelpFormatter,
     epoch_table,
-    finite,
-    peak_memory_mb,
     positive_int,
     softmax,
     squash,
     write_json,
 )
 from ._datasets import DATASETS, load_dataset, to_unit
+from ._metrics import build_metrics
 from ._train_setup import (
     DEFAULT_BATCH,
     DEFAULT_DROPOUT,
@@ -60,7 +58,6 @@ from ._train_setup import (
 
 MODELS = ("mlp", "convnet", "deep-convnet")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
-FIGURES = ("curves.png", "confusion.png", "mistakes.png")
 
 
 # ----------------------------------------------------------------------------- options
@@ -125,7 +122,14 @@ def register(sub) -> None:
                "--epochs 3 --out runs/cnn",
         formatter_class=HelpFormatter,
     )
-    g = p.add_argument_group("data")
+    _data_options(p.add_argument_group("data"))
+    _model_options(p.add_argument_group("model"))
+    _optimization_options(p.add_argument_group("optimization"))
+    _output_options(p.add_argument_group("output"))
+    p.set_defaults(func=run)
+
+
+def _data_options(g) -> None:
     g.add_argument("--dataset", choices=list(DATASETS), default="mnist",
                    help="mnist ships with abcdl; fashion-mnist is read from --data-root / ABCDL_DATA / the "
                         "user cache and downloaded when missing; digits (8x8) ships with scikit-learn")
@@ -139,7 +143,8 @@ def register(sub) -> None:
     g.add_argument("--val-split", type=_fraction, metavar="F", default=0.1,
                    help="share of the (shuffled) training set held out for validation")
 
-    g = p.add_argument_group("model")
+
+def _model_options(g) -> None:
     g.add_argument("--model", choices=MODELS, default="mlp",
                    help="mlp: fully connected (L16); convnet / deep-convnet: the CNNs of L38 (slower)")
     g.add_argument("--hidden", type=_hidden, metavar="N,N,...", default=None,
@@ -154,7 +159,8 @@ def register(sub) -> None:
     g.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=False,
                    help="batch normalization before each hidden activation of the mlp (L34); off by default")
 
-    g = p.add_argument_group("optimization")
+
+def _optimization_options(g) -> None:
     g.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
                    help="update rule (L20-L27); adamw decays the weights decoupled from the gradient")
     g.add_argument("--lr", type=_positive_float, metavar="ALPHA", default=None,
@@ -180,7 +186,8 @@ def register(sub) -> None:
                    help="seed of the split, the initial weights, dropout and the shuffling: "
                         "a run is repeatable")
 
-    g = p.add_argument_group("output")
+
+def _output_options(g) -> None:
     g.add_argument("--out", metavar="DIR", default=None,
                    help="run folder (default: runs/<dataset>-<model>-<date>-<time>); must be new or empty")
     g.add_argument("--force", action="store_true",
@@ -189,7 +196,6 @@ def register(sub) -> None:
                    help="0: only the result; 1: a progress bar per epoch; 2: one line per epoch, no bar "
                         "(default: 1 on a terminal, 2 when the output goes to a file or a pipe); "
                         "3 or --verbose alone: as 2, and when data is missing, every download attempt")
-    p.set_defaults(func=run)
 
 
 # ----------------------------------------------------------------------------- building
@@ -247,143 +253,131 @@ def _say(args, *lines: str) -> None:
 
 
 def run(args) -> int:
-    from .. import __version__, seed
-    from ..losses import SoftmaxCrossEntropyLoss
-    from ..train import TrainingDiverged, fit
-    from ..train import predict as predict_logits
+    from .. import seed
 
     if args.verbose is None:                        # progress bars only where they can redraw in place
         args.verbose = 1 if sys.stderr.isatty() else 2
-    t_start = time.perf_counter()
-    started = datetime.now().astimezone().isoformat(timespec="seconds")
-    ds = DATASETS[args.dataset]
-    flat = args.model == "mlp"
+    start, started = time.perf_counter(), datetime.now().astimezone().isoformat(timespec="seconds")
     check_options(args)
     folder = _run_folder(args.out, args.force, args.dataset, args.model)
-
-    # Raw uint8 pixels are split first and scaled after: a quarter of the memory of splitting floats.
-    ((x_all, t_all), (x_test, t_test)), where = load_dataset(
-        args.dataset, flatten=flat, root=args.data_root, download=args.download,
-        say=lambda text: _say(args, text), normalize=False, verbose=args.verbose == 3)
-    if args.subset is not None:
-        x_all, t_all = x_all[:args.subset], t_all[:args.subset]
-    from ..data import train_val_split
-    try:   # L37: a seeded shuffle, then the validation part; the test set stays untouched until the end
-        (x_train, t_train), (x_val, t_val) = train_val_split(x_all, t_all, args.val_split, rng=args.seed)
-    except ValueError as exc:
-        raise CLIError(f"--val-split {args.val_split:g} of {len(x_all)} examples: {squash(exc)}") from exc
-    del x_all, t_all
-    x_train, x_val, x_test = (to_unit(x, args.dataset) for x in (x_train, x_val, x_test))
+    data, where = _load_splits(args)
     _make_folder(folder)
 
     seed(args.seed)                                   # initial weights, dropout masks, batch order
-    num_classes = len(ds.class_names)
-    input_shape = (1, *ds.image_shape)
-    model, desc, model_cfg = build_model(args, input_shape, num_classes)
-    n_params = sum(p.data.size for p in model.parameters())
-    opt, reg, lr = build_optimizer(args, model)
-    sched, sched_desc = schedule_callback(args, opt)
-    loss_fn = SoftmaxCrossEntropyLoss()
-    h, w = ds.image_shape
-    decay = ""
-    if args.weight_decay:
-        decay = f", weight decay {args.weight_decay:g} ({'decoupled' if args.optimizer == 'adamw' else 'L2'})"
-    _say(args,
-         f"abcdl train: {ds.title} {where}: {len(x_train):,} training / {len(x_val):,} validation / "
-         f"{len(x_test):,} test images ({h}x{w})",
-         f"model: {desc}, {n_params:,} parameters",
-         f"optimizer: {args.optimizer} lr {lr:g} ({sched_desc}){decay}, batch {args.batch_size}, "
-         f"{args.epochs} epoch{'' if args.epochs == 1 else 's'}, seed {args.seed}",
-         f"run folder: {folder}")
-
-    t_fit, cpu_fit = time.perf_counter(), time.process_time()
-    callbacks = [sched] if sched else []
-    if args.verbose:
-        steps = -(-len(x_train) // args.batch_size)              # ceil(m / batch size) steps per epoch
-        callbacks.append(epoch_table(args.epochs, steps, bar=args.verbose == 1))
-    try:
-        history = fit(model, loss_fn, opt, (x_train, t_train), epochs=args.epochs, batch_size=args.batch_size,
-                      validation=(x_val, t_val), callbacks=callbacks, verbose=0, regularizer=reg)
-    except TrainingDiverged as exc:
-        raise CLIError(squash(exc)) from exc
-    if history.interrupted:
-        print(f"interrupted: testing and saving the model after {len(history)} complete "
-              f"epoch{'' if len(history) == 1 else 's'} (and part of the next)", flush=True)
-    train_s, train_cpu_s = time.perf_counter() - t_fit, time.process_time() - cpu_fit
-    model.eval()
-
-    # The test set, once: one forward pass gives the loss, the accuracy, the confusion and the mistakes.
-    # (image batches stay small: a convolution's im2col matrix grows with m)
-    logits = predict_logits(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
-    test_loss = loss_fn.forward(logits, t_test)        # J0 = -(1/m) sum log y_t
-    y_pred = logits.argmax(axis=1)                       # y = argmax_k z_k
-    correct = int(np.count_nonzero(y_pred == t_test))
-    test_acc = correct / len(t_test)
-    probs = softmax(logits)
-
-    from .. import report
-
-    model.save(folder / MODEL_FILE, info={"dataset": args.dataset, "class_names": list(ds.class_names),
-                                          "input_shape": [int(n) for n in input_shape]})
-    C = report.confusion_matrix(t_test, y_pred, num_classes)
-    names = list(ds.class_names)
-    title = f"{ds.title}, {desc}"
-    report.save_png(report.curves_figure(history.history, title=title), folder / "curves.png")
-    report.save_png(report.confusion_figure(C, names), folder / "confusion.png")
-    report.save_png(report.mistakes_figure(x_test, t_test, y_pred, probs, names,
-                                           image_shape=ds.image_shape), folder / "mistakes.png")
-    total_s = time.perf_counter() - t_start
-    hist = history.to_dict()
-    best = int(np.argmax(hist["val_accuracy"])) if hist.get("val_accuracy") else None
-    metrics = {
-        "abcdl_version": __version__,
-        "model_file": MODEL_FILE,
-        "dataset": {"name": ds.name, "title": ds.title, "class_names": names,
-                    "image_shape": list(ds.image_shape),
-                    "train": len(x_train), "val": len(x_val), "test": len(x_test),
-                    "subset": None if args.subset is None else len(x_train) + len(x_val)},
-        "config": {
-            "model": args.model, "description": desc, "parameters": n_params, **model_cfg,
-            "activation": args.activation if args.model == "mlp" else "relu",
-            "batch_norm": args.batch_norm, "optimizer": args.optimizer, "lr": lr,
-            "momentum": args.momentum, "weight_decay": args.weight_decay,
-            "weight_decay_kind": (("decoupled" if args.optimizer == "adamw" else "L2")
-                                  if args.weight_decay else None),
-            "schedule": args.schedule, "epochs": args.epochs, "batch_size": args.batch_size,
-            "val_split": args.val_split, "seed": args.seed, "dtype": str(model.parameters()[0].dtype),
-        },
-        "history": {k: ([finite(v) for v in vals] if isinstance(vals, list) and k != "epoch" else vals)
-                    for k, vals in hist.items()},
-        "epochs_completed": len(history),
-        "interrupted": history.interrupted,
-        "best_val_epoch": None if best is None else best + 1,
-        "val": {"loss": finite(hist["val_loss"][-1]) if hist.get("val_loss") else None,
-                "accuracy": finite(hist["val_accuracy"][-1]) if hist.get("val_accuracy") else None},
-        "test": {"loss": finite(test_loss), "accuracy": test_acc, "correct": correct, "n": len(t_test),
-                 "confusion_matrix": C.tolist()},
-        "wall_time_s": {"train": round(train_s, 2), "total": round(total_s, 2)},
-        "cpu_time_s": {"train": round(train_cpu_s, 2)},        # all threads together
-        "peak_memory_mb": peak_memory_mb(),
-        "started": started,
-        "machine": {"python": platform.python_version(), "numpy": np.__version__,
-                    "platform": platform.platform(), "cpus": _cpu_count()},
-        "files": [MODEL_FILE, METRICS_FILE, *FIGURES],
-    }
+    ds = DATASETS[args.dataset]
+    setup = _build(args, ds)
+    _say(args, *_header(args, ds, where, data, setup, folder))
+    history, times = _train(args, setup, data)
+    test = _test(setup, *data["test"])
+    _write_outputs(folder, args, ds, setup, history, data["test"], test)
+    times["total"] = time.perf_counter() - start
+    metrics = build_metrics(args, ds, setup, data, history, test, times, started)
     write_json(folder / METRICS_FILE, metrics)
 
     n_ep = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
     done = f"{n_ep} of {args.epochs} (interrupted)" if history.interrupted else n_ep
-    print(f"test accuracy: {test_acc:.2%} ({correct:,}/{len(t_test):,}), test loss {test_loss:.4f} "
-          f"after {done}, {train_s:.1f} s of training", flush=True)
+    print(f"test accuracy: {test['accuracy']:.2%} ({test['correct']:,}/{test['n']:,}), test loss "
+          f"{test['loss']:.4f} after {done}, {times['train']:.1f} s of training", flush=True)
     _say(args, f"wrote {folder}{'/' if not str(folder).endswith('/') else ''}: {', '.join(metrics['files'])}",
          f"next: abcdl evaluate {folder / MODEL_FILE}   |   abcdl predict {folder / MODEL_FILE} IMAGE.png")
     return 130 if history.interrupted else 0
 
 
-def _cpu_count() -> int | None:
-    import os
+def _load_splits(args) -> tuple[dict, str]:
+    """``({"train": (x, t), "val": (x, t), "test": (x, t)}, where the data came from)``, pixels in [0, 1]."""
+    from ..data import train_val_split
 
+    # Raw uint8 pixels are split first and scaled after: a quarter of the memory of splitting floats.
+    ((x_all, t_all), (x_test, t_test)), where = load_dataset(
+        args.dataset, flatten=args.model == "mlp", root=args.data_root, download=args.download,
+        say=lambda text: _say(args, text), normalize=False, verbose=args.verbose == 3)
+    if args.subset is not None:
+        x_all, t_all = x_all[:args.subset], t_all[:args.subset]
+    try:   # L37: a seeded shuffle, then the validation part; the test set stays untouched until the end
+        (x_train, t_train), (x_val, t_val) = train_val_split(x_all, t_all, args.val_split, rng=args.seed)
+    except ValueError as exc:
+        raise CLIError(f"--val-split {args.val_split:g} of {len(x_all)} examples: {squash(exc)}") from exc
+    del x_all, t_all
+    unit = lambda x: to_unit(x, args.dataset)          # noqa: E731
+    return {"train": (unit(x_train), t_train), "val": (unit(x_val), t_val),
+            "test": (unit(x_test), t_test)}, where
+
+
+def _build(args, ds) -> dict:
+    """The model, optimizer, regularizer, schedule and loss of the run, and how to describe them."""
+    from ..losses import SoftmaxCrossEntropyLoss
+
+    input_shape = (1, *ds.image_shape)
+    model, desc, model_cfg = build_model(args, input_shape, len(ds.class_names))
+    opt, reg, lr = build_optimizer(args, model)
+    sched, sched_desc = schedule_callback(args, opt)
+    return {"model": model, "desc": desc, "model_cfg": model_cfg, "input_shape": input_shape,
+            "n_params": sum(p.data.size for p in model.parameters()), "opt": opt, "reg": reg, "lr": lr,
+            "sched": sched, "sched_desc": sched_desc, "loss_fn": SoftmaxCrossEntropyLoss()}
+
+
+def _header(args, ds, where: str, data: dict, setup: dict, folder: Path) -> list[str]:
+    h, w = ds.image_shape
+    (x_train, _), (x_val, _), (x_test, _) = data["train"], data["val"], data["test"]
+    decay = ""
+    if args.weight_decay:
+        decay = f", weight decay {args.weight_decay:g} ({'decoupled' if args.optimizer == 'adamw' else 'L2'})"
+    return [f"abcdl train: {ds.title} {where}: {len(x_train):,} training / {len(x_val):,} validation / "
+            f"{len(x_test):,} test images ({h}x{w})",
+            f"model: {setup['desc']}, {setup['n_params']:,} parameters",
+            f"optimizer: {args.optimizer} lr {setup['lr']:g} ({setup['sched_desc']}){decay}, "
+            f"batch {args.batch_size}, {args.epochs} epoch{'s' * (args.epochs != 1)}, seed {args.seed}",
+            f"run folder: {folder}"]
+
+
+def _train(args, setup: dict, data: dict):
+    """``fit`` with the schedule and the epoch table; ``(history, {"train": s, "train_cpu": s})``."""
+    from ..train import TrainingDiverged, fit
+
+    x_train, t_train = data["train"]
+    t_fit, cpu_fit = time.perf_counter(), time.process_time()
+    callbacks = [setup["sched"]] if setup["sched"] else []
+    if args.verbose:
+        steps = -(-len(x_train) // args.batch_size)              # ceil(m / batch size) steps per epoch
+        callbacks.append(epoch_table(args.epochs, steps, bar=args.verbose == 1))
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count()
+        history = fit(setup["model"], setup["loss_fn"], setup["opt"], (x_train, t_train), epochs=args.epochs,
+                      batch_size=args.batch_size, validation=data["val"], callbacks=callbacks, verbose=0,
+                      regularizer=setup["reg"])
+    except TrainingDiverged as exc:
+        raise CLIError(squash(exc)) from exc
+    if history.interrupted:
+        print(f"interrupted: testing and saving the model after {len(history)} complete "
+              f"epoch{'' if len(history) == 1 else 's'} (and part of the next)", flush=True)
+    setup["model"].eval()
+    return history, {"train": time.perf_counter() - t_fit, "train_cpu": time.process_time() - cpu_fit}
+
+
+def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray) -> dict:
+    """The test set, once: one forward pass gives the loss, accuracy, predictions and probabilities."""
+    from ..train import predict as predict_logits
+
+    # image batches stay small: a convolution's im2col matrix grows with m
+    logits = predict_logits(setup["model"], x_test, batch_size=1000 if x_test.ndim == 2 else 100)
+    loss = setup["loss_fn"].forward(logits, t_test)        # J0 = -(1/m) sum log y_t
+    y_pred = logits.argmax(axis=1)                           # y = argmax_k z_k
+    correct = int(np.count_nonzero(y_pred == t_test))
+    return {"loss": loss, "accuracy": correct / len(t_test), "correct": correct, "n": len(t_test),
+            "y_pred": y_pred, "probs": softmax(logits)}
+
+
+def _write_outputs(folder: Path, args, ds, setup: dict, history, test_data, test: dict) -> None:
+    """model.safetensors and the three figures (metrics.json is written last, by ``run``)."""
+    from .. import report
+
+    x_test, t_test = test_data
+    setup["model"].save(folder / MODEL_FILE, info={
+        "dataset": args.dataset, "class_names": list(ds.class_names),
+        "input_shape": [int(n) for n in setup["input_shape"]]})
+    test["confusion"] = report.confusion_matrix(t_test, test["y_pred"], len(ds.class_names))
+    names = list(ds.class_names)
+    title = f"{ds.title}, {setup['desc']}"
+    report.save_png(report.curves_figure(history.history, title=title), folder / "curves.png")
+    report.save_png(report.confusion_figure(test["confusion"], names), folder / "confusion.png")
+    report.save_png(report.mistakes_figure(x_test, t_test, test["y_pred"], test["probs"], names,
+                                           image_shape=ds.image_shape), folder / "mistakes.png")
