@@ -55,7 +55,7 @@ makes a leaf that reads ``p.data`` at every use and adds its gradient into
     opt = abcdl.optim.Adam([layer.W, layer.b], lr=1e-3)
     opt.zero_grad(); ag.softmax_cross_entropy(ag.linear(x, W, b), t).backward(); opt.step()
 
-The engine's rules (PyTorch's): backward frees the graph as it goes unless
+The engine's rules (PyTorch's): backward frees the graph when it is done unless
 ``retain_graph=True`` (or ``create_graph=True``); a second backward through a
 freed graph raises ``RuntimeError``.  Leaves' ``.grad`` accumulate across
 backward calls; results of operations keep no ``.grad`` (ask :func:`grad`).
@@ -66,10 +66,12 @@ Pictures: ``to_dot(loss)`` returns DOT text; ``draw_graph(loss, "graph.png")``
 renders it with Graphviz when ``dot`` is installed, otherwise with matplotlib.
 """
 
-# tensor first: it defines Function and Tensor, then imports the op modules that subclass Function.
-from .tensor import Function, ParamTensor, Tensor, as_tensor, param, tensor  # isort: skip
+# tensor first: it defines Tensor, then imports the engine and the op modules that build on it.
+from .tensor import Tensor, as_tensor, tensor  # isort: skip
 from .engine import backward, grad, topological_order
+from .function import Function
 from .graph import draw_graph, to_dot
+from .leaf import ParamTensor, param
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops_arith import add, div, mul, neg, pow, sub
 from .ops_conv import col2im, conv2d, im2col, max_pool2d

@@ -30,8 +30,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .function import Function
 from .mode import set_grad_enabled
-from .tensor import Function, Tensor, _new_tensor
+from .tensor import Tensor, _new_tensor
 
 __all__ = ["backward", "grad", "topological_order"]
 

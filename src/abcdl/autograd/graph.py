@@ -18,7 +18,9 @@ import warnings
 from pathlib import Path
 
 from .._io import atomic_write
-from .tensor import Function, ParamTensor, Tensor
+from .function import Function
+from .leaf import ParamTensor
+from .tensor import Tensor
 
 __all__ = ["to_dot", "draw_graph"]
 

@@ -13,9 +13,10 @@ import math
 
 import numpy as np
 
+from .function import Function
 from .ops_math import exp
 from .ops_shape import unbroadcast
-from .tensor import Function, Tensor, as_tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "rpow"]
 

@@ -20,8 +20,9 @@ import numpy as np
 from ..im2col import col2im as _col2im
 from ..im2col import conv_output_size, pad_channel_major, pair
 from ..im2col import im2col as _im2col
+from .function import Function
 from .ops_shape import reshape, transpose
-from .tensor import Function, Tensor, as_tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["im2col", "col2im", "conv2d", "max_pool2d"]
 

@@ -7,8 +7,9 @@ B = W^T they are ``Linear``'s dA_prev = dZ W and dW = dZ^T A_prev.
 
 from __future__ import annotations
 
+from .function import Function
 from .ops_shape import reshape, transpose, unbroadcast
-from .tensor import Function, Tensor, as_tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["matmul", "linear"]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .function import Function
 from .ops_math import exp, sqrt
 from .ops_reduce import mean
-from .tensor import Function, Tensor, as_tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["softmax", "log_softmax", "softmax_cross_entropy", "mse", "dropout", "batch_norm"]
 

@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
+from .function import Function
 from .ops_shape import broadcast_to, reshape
-from .tensor import Function, Tensor
+from .tensor import Tensor
 
 __all__ = ["sum", "mean", "max"]
 

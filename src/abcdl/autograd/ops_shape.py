@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Function, Tensor
+from .function import Function
+from .tensor import Tensor
 
 __all__ = ["reshape", "transpose", "getitem", "broadcast_to", "sum_to", "concatenate",
            "sum_to_array", "unbroadcast"]

@@ -1,93 +1,18 @@
-"""The two kinds of node in a define-by-run graph: ``Tensor`` (a value) and ``Function`` (an op) (L39).
+"""``Tensor``: a value in a define-by-run graph, with its gradient (L39).
 
-Running ordinary code builds the graph ("define by run", DeZero's and PyTorch's
-model): every ``Function`` call computes its output from NumPy arrays and, when
-an input requires a gradient, remembers its inputs and becomes the output's
-``creator``.  ``Tensor.backward()`` then walks the graph from the output back
-to the leaves (see :mod:`abcdl.autograd.engine`).
-
-A Function's ``backward`` is written with Tensor operations, so when the engine
-runs it with ``create_graph=True`` the backward pass is itself recorded and can
-be differentiated again (second and third derivatives, Newton's method, double
-backprop).  With ``create_graph=False`` (the default) the engine runs it under
-``no_grad()`` and nothing extra is recorded.
+A Tensor wraps a NumPy array.  Operations on Tensors (the op functions, and
+the operators below that call them) record which :class:`~abcdl.autograd.function.Function`
+made each result (``creator``), so ``Tensor.backward()`` can walk the graph
+from the output back to the leaves (see :mod:`abcdl.autograd.engine`).
 """
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from ..parameter import Parameter
-from .mode import GradMode
 
-__all__ = ["Tensor", "Function", "tensor", "param", "as_tensor"]
-
-
-class Function:
-    """An operation y = f(x_1, ..., x_n): ``forward`` on NumPy arrays, ``backward`` on Tensors.
-
-    Subclasses write
-
-    * ``forward(*arrays) -> array``: the value, with NumPy; it may keep on
-      ``self`` what backward needs (a mask, an index);
-    * ``backward(gy) -> gx`` or a tuple ``(gx_1, ..., gx_n)``: the chain rule
-      gx_i = gy * dy/dx_i, written with Tensor operations on ``gy`` and on
-      ``self.inputs`` (``None`` for an input that needs no gradient).
-
-    A subclass that needs its own output in backward (exp: dy/dx = y) sets
-    ``keeps_output = True`` and calls ``self.output()``; the output is held by a
-    weak reference, so a Function never keeps its output alive (no cycle).
-
-    Attributes
-    ----------
-    inputs : tuple of Tensor or None
-        Set when the graph is recorded; ``None`` once backward has freed the
-        graph (a second backward then raises ``RuntimeError``).
-    """
-
-    keeps_output = False
-
-    def __call__(self, *inputs):
-        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-        y = self.forward(*[x.data for x in inputs])
-        out = _new_tensor(y)
-        if GradMode.enabled:
-            for x in inputs:
-                if x.requires_grad:                      # record: y = f(x) joins the graph
-                    out.requires_grad = True
-                    out.creator = self
-                    self.inputs = inputs
-                    if self.keeps_output:
-                        self._out = weakref.ref(out)
-                    break
-        return out
-
-    def forward(self, *xs: np.ndarray) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
-
-    def backward(self, gy: Tensor):
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
-
-    def output(self) -> Tensor:
-        """This Function's output Tensor (for ops with ``keeps_output = True``)."""
-        out = self._out() if getattr(self, "_out", None) is not None else None
-        if out is None:
-            raise RuntimeError(f"{type(self).__name__}: its output is no longer alive")
-        return out
-
-    def release(self) -> None:
-        """Free what backward needed: the inputs and every saved array (the graph above is cut)."""
-        self.__dict__.clear()
-        self.inputs = None
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
+__all__ = ["Tensor", "tensor", "as_tensor"]
 
 
 def _new_tensor(data: np.ndarray) -> Tensor:
@@ -148,9 +73,9 @@ class Tensor:
 
     # -- leaves made from abcdl Parameters -----------------------------------------
     @staticmethod
-    def from_parameter(p: Parameter) -> ParamTensor:
-        """A leaf whose data IS ``p.data`` and whose gradient accumulates into ``p.grad``."""
-        return ParamTensor(p)
+    def from_parameter(p: Parameter) -> Tensor:
+        """A leaf whose data IS ``p.data`` and whose gradient accumulates into ``p.grad`` (a ParamTensor)."""
+        return _leaf.ParamTensor(p)
 
     # -- what the value looks like -------------------------------------------------
     @property
@@ -221,7 +146,7 @@ class Tensor:
             element (then 1).  With G the leaves receive the gradient of sum(self * G).
         retain_graph : bool
             Keep the graph so that backward can run through it again; by default
-            it is freed as backward goes (and a second backward raises ``RuntimeError``).
+            it is freed when backward is done (a second backward raises ``RuntimeError``).
         create_graph : bool
             Record the backward pass too (implies ``retain_graph``), so that the
             gradients can be differentiated again.
@@ -324,65 +249,9 @@ class Tensor:
         return _math.sqrt(self)
 
 
-class ParamTensor(Tensor):
-    """A leaf that *is* an abcdl :class:`~abcdl.Parameter`: the bridge to ``abcdl.optim``.
-
-    ``data`` reads ``p.data`` at every use (optimizers may move a Parameter's
-    storage on their first step; nothing here keeps an old array), and backward
-    adds the gradient into ``p.grad`` in place (``p.grad += g``), exactly as a
-    hand-written layer's backward does.  So ``opt = Adam(params); opt.zero_grad();
-    loss.backward(); opt.step()`` trains an autograd model unchanged.
-
-    ``grad`` is a Tensor view of ``p.grad``; assigning ``None`` zeroes ``p.grad``
-    in place.  With ``create_graph=True`` the Parameter still receives plain
-    values: use :func:`~abcdl.autograd.engine.grad` for higher derivatives.
-    """
-
-    __slots__ = ("param",)
-
-    def __init__(self, p: Parameter) -> None:
-        if not isinstance(p, Parameter):
-            raise TypeError(f"from_parameter needs an abcdl Parameter, got {type(p).__name__}")
-        self.param = p
-        self.requires_grad = True
-        self.creator = None
-        self.name = p.name
-
-    @property
-    def data(self) -> np.ndarray:
-        return self.param.data
-
-    @property
-    def grad(self) -> Tensor:
-        return _new_tensor(self.param.grad)
-
-    @grad.setter
-    def grad(self, value) -> None:
-        if value is None:
-            self.param.grad.fill(0)
-        else:
-            self.param.grad[...] = value.data if isinstance(value, Tensor) else value
-
-    def _accumulate_grad(self, g: Tensor, create_graph: bool) -> None:
-        self.param.grad += g.data                       # p.grad += dJ/dp, as layers accumulate
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self.requires_grad = bool(requires_grad)
-        return self
-
-    def __repr__(self) -> str:
-        label = f" {self.param.name!r}" if self.param.name else ""
-        return f"ParamTensor(Parameter{label}, shape={self.shape}, dtype={self.dtype})"
-
-
 def tensor(data, requires_grad: bool = False, name: str | None = None, dtype=None) -> Tensor:
     """``Tensor(data, requires_grad, name, dtype)``: PyTorch's ``torch.tensor`` spelling."""
     return Tensor(data, requires_grad=requires_grad, name=name, dtype=dtype)
-
-
-def param(p: Parameter) -> ParamTensor:
-    """``Tensor.from_parameter(p)``: a leaf sharing ``p.data`` that accumulates into ``p.grad``."""
-    return ParamTensor(p)
 
 
 def as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -398,9 +267,10 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
-# The operators above call the op functions; those modules subclass Function
-# (defined above), so they are imported here, after it.
+# The methods above call the engine and the op functions; those modules build on
+# Tensor (defined above), so they are imported here, after it.
 from . import engine as _engine  # noqa: E402
+from . import leaf as _leaf  # noqa: E402
 from . import ops_arith as _arith  # noqa: E402
 from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_math as _math  # noqa: E402
