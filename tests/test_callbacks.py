@@ -1,14 +1,22 @@
-"""Callbacks (L27, L37): the hook order, early stopping, checkpoints, learning-rate schedules."""
+"""Callbacks (L27, L37): the hook order, progress, early stopping, checkpoints, learning-rate schedules."""
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import pytest
 
 import abcdl
-from abcdl.callbacks import Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint
+from abcdl.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochLogger,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+)
 from abcdl.layers import Linear, ReLU
 from abcdl.losses import SoftmaxCrossEntropyLoss
 from abcdl.models import Sequential
@@ -273,3 +281,52 @@ def test_callbacks_lr_scheduler_rejects_mismatches():
             callbacks=[LearningRateScheduler(lambda e: float("nan"))])
     with pytest.raises(TypeError, match="schedule"):
         LearningRateScheduler(0.1)
+
+
+# -- progress ----------------------------------------------------------------------
+@pytest.mark.parametrize("leave", [True, False])
+def test_callbacks_progress_bar_is_a_callback_of_its_own(leave, capsys):
+    X, t = _blobs(m=50)
+    model = _mlp()
+    out = io.StringIO()
+    bar = ProgressBar(leave=leave, file=out, refresh=0.0)
+    postfixes = []
+
+    class Watch(Callback):                                            # runs after the bar
+        def on_batch_end(self, batch, logs=None):
+            postfixes.append(bar.bar.postfix)
+
+    h = fit(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, t), epochs=2,
+            batch_size=10, callbacks=[bar, Watch()], verbose=0)
+    text = out.getvalue()
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text
+    assert len(postfixes) == 10 and all("loss=" in p and "acc=" in p for p in postfixes)
+    final = f"loss: {h.history['loss'][-1]:.4f}"                      # a kept bar ends with the epoch logs
+    assert (final in text and "5/5" in text) if leave else final not in text
+    assert bar.bar is None and capsys.readouterr().err == ""          # closed; nothing on stderr
+
+
+def test_callbacks_progress_bar_running_loss_is_the_weighted_mean():
+    X, t = _blobs(m=50)
+    model = _mlp()
+    bar = ProgressBar(file=io.StringIO())
+
+    class Check(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.running = (bar.loss_sum / bar.seen, bar.acc_sum / bar.seen)
+
+    check = Check()
+    h = fit(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, t), epochs=1,
+            batch_size=16, callbacks=[check, bar], verbose=0)
+    assert check.running == pytest.approx((h.history["loss"][0], h.history["accuracy"][0]), rel=1e-12)
+
+
+def test_callbacks_epoch_logger_prints_one_line_per_epoch():
+    X, t = _blobs(m=40)
+    model = _mlp()
+    out = io.StringIO()
+    fit(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, t), epochs=3,
+        batch_size=10, callbacks=[EpochLogger(file=out)], verbose=0)
+    lines = out.getvalue().splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    assert all("accuracy: " in line and line.endswith("s") for line in lines)

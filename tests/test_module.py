@@ -6,7 +6,21 @@ from numpy.testing import assert_allclose
 
 import abcdl
 from abcdl import Parameter
-from abcdl.layers import BatchNorm1d, Dropout, Linear, ReLU
+from abcdl.layers import (
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
 from abcdl.models import Sequential
 
 
@@ -139,3 +153,49 @@ def test_custom_module_registers_children():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]
     assert_allclose(net(np.zeros((1, 2), dtype=np.float32)), 0)
+
+
+def test_sequential_layers_is_indexable_iterable_and_sized():
+    model = make()
+    assert len(model.layers) == len(model) == 5
+    assert list(model.layers) == list(model) and model.layers[-1] is model[4]
+    assert isinstance(model.layers[1], BatchNorm1d)
+    assert [n for n, _ in model.named_parameters()][:2] == ["layers.0.W", "layers.0.b"]
+    model.append(ReLU())
+    assert len(model.layers) == 6 and model.layers[5] is model[-1]
+
+
+F64 = np.float64
+# input shape, and the module under test (every layer type, and a nested Sequential)
+INPUT_GRAD_CASES = {
+    "Linear": ((6, 5), lambda: Linear(5, 3, dtype=F64)),
+    "ReLU": ((6, 5), ReLU), "LeakyReLU": ((6, 5), LeakyReLU), "Sigmoid": ((6, 5), Sigmoid),
+    "Tanh": ((6, 5), Tanh), "Identity": ((6, 5), Identity),
+    "Dropout": ((6, 5), lambda: Dropout(0.5, rng=np.random.default_rng(0))),
+    "BatchNorm1d": ((6, 5), lambda: BatchNorm1d(5, dtype=F64)),
+    "BatchNorm2d": ((4, 2, 3, 3), lambda: BatchNorm2d(2, dtype=F64)),
+    "Conv2d": ((4, 2, 5, 5), lambda: Conv2d(2, 3, 3, padding=1, dtype=F64)),
+    "MaxPool2d": ((4, 2, 4, 4), lambda: MaxPool2d(2)),
+    "AvgPool2d": ((4, 2, 4, 4), lambda: AvgPool2d(2)),
+    "Flatten": ((4, 2, 3, 3), Flatten),
+    "Sequential": ((6, 5), lambda: Sequential(Sequential(Linear(5, 4, dtype=F64), Tanh()),
+                                              Linear(4, 2, dtype=F64))),
+}
+
+
+@pytest.mark.parametrize("name", INPUT_GRAD_CASES)
+def test_module_backward_input_grad_false_returns_none_with_the_same_parameter_grads(name):
+    """The contract of Module.backward: input_grad=False skips dJ/dX only."""
+    shape, make_module = INPUT_GRAD_CASES[name]
+    rng = np.random.default_rng(1)
+    module = make_module()
+    x = rng.standard_normal(shape)
+    G = rng.standard_normal(module.forward(x).shape)
+    dx = module.backward(G.copy())
+    grads = {k: p.grad.copy() for k, p in module.named_parameters()}
+    module.zero_grad()
+    module.forward(x)
+    assert module.backward(G.copy(), input_grad=False) is None
+    assert dx.shape == x.shape
+    for k, p in module.named_parameters():
+        np.testing.assert_array_equal(p.grad, grads[k])

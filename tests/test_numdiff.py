@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from abcdl.layers import Linear
 from abcdl.numdiff import (
     backward_difference,
     central_difference,
+    check_module,
     compare_gradients,
     forward_difference,
     gradcheck,
@@ -83,3 +85,25 @@ def test_gradcheck_reports_errors():
 def test_compare_gradients_shape_mismatch():
     with pytest.raises(ValueError, match="shape"):
         compare_gradients(np.ones(3), np.ones(4))
+
+
+def test_check_module_passes_linear_and_leaves_its_weights_exactly():
+    rng = np.random.default_rng(3)
+    layer = Linear(4, 3, dtype=np.float64, rng=rng)
+    before = {k: v.copy() for k, v in layer.state_dict().items()}
+    results = check_module(layer, rng.standard_normal((5, 4)))
+    assert set(results) == {"x", "W", "b"} and all(r.passed for r in results.values())
+    for k, v in layer.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_check_module_finds_a_wrong_parameter_gradient():
+    class HalfWrong(Linear):
+        def backward(self, dZ, input_grad=True):
+            dA_prev = super().backward(dZ, input_grad)
+            self.b.grad *= 1.5                          # db is wrong, dW and dX are right
+            return dA_prev
+
+    rng = np.random.default_rng(4)
+    results = check_module(HalfWrong(3, 2, dtype=np.float64, rng=rng), rng.standard_normal((4, 3)))
+    assert results["x"].passed and results["W"].passed and not results["b"].passed

@@ -17,7 +17,7 @@ from abcdl.losses import MSELoss, SigmoidBCELoss, SoftmaxCrossEntropyLoss
 from abcdl.models import Sequential
 from abcdl.optim import SGD, Adam
 from abcdl.regularizers import L2
-from abcdl.train import History, accuracy, evaluate, fit, predict
+from abcdl.train import History, TrainingDiverged, accuracy, evaluate, fit, predict, train_step
 
 
 # -- learning ------------------------------------------------------------------
@@ -256,6 +256,45 @@ def test_train_rng_argument_controls_the_shuffling():
         orders.append(model.train_batches[0])
     np.testing.assert_array_equal(orders[0], orders[1])
     np.testing.assert_array_equal(orders[0], np.random.default_rng(7).permutation(40))
+
+
+# -- one step --------------------------------------------------------------------
+def test_train_step_is_the_slide_written_out():
+    X, t = _blobs(m=24, dtype=np.float64)
+    abcdl.seed(3)
+    a = Sequential(Linear(4, 8, dtype=np.float64), ReLU(), Linear(8, 3, dtype=np.float64))
+    abcdl.seed(3)
+    b = Sequential(Linear(4, 8, dtype=np.float64), ReLU(), Linear(8, 3, dtype=np.float64))
+    loss_fn, reg = SoftmaxCrossEntropyLoss(), L2(0.3)
+    for p in a.parameters():
+        p.grad += 1.0                                             # stale gradients: train_step zeroes them
+    J, Y = train_step(a, loss_fn, Adam(a.parameters(), lr=0.01), X, t, regularizer=reg)
+    opt = Adam(b.parameters(), lr=0.01)
+    b.zero_grad()                                                 # the slide, line by line
+    Yb = b.forward(X)
+    Jb = loss_fn.forward(Yb, t) + reg.penalty(b, 24)
+    b.backward(loss_fn.backward())
+    reg.backward(b, 24)
+    opt.step()
+    assert J == Jb
+    np.testing.assert_array_equal(Y, Yb)
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(va, vb, err_msg=k)
+
+
+def test_train_step_refuses_a_non_finite_loss_before_updating():
+    class HugePenalty:
+        def penalty(self, model, m):
+            return float("inf")
+
+    X, t = _blobs(m=8)
+    model = _mlp()
+    before = model.state_dict()
+    with pytest.raises(TrainingDiverged, match="the loss is inf") as info:
+        train_step(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X, t, HugePenalty())
+    assert info.value.loss == float("inf") and info.value.epoch is None
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
 
 
 # -- regularizer -----------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_nonnegative_int
+
 _FLOAT_DTYPES = (np.float32, np.float64)
 
 _default_dtype: type[np.floating] = np.float32
@@ -38,9 +40,7 @@ def seed(n: int) -> np.random.Generator:
     building and training a model makes the whole run repeatable.
     """
     global _rng
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {n!r}")
-    _rng = np.random.default_rng(int(n))
+    _rng = np.random.default_rng(check_nonnegative_int(n, "seed"))
     return _rng
 
 

@@ -168,12 +168,24 @@ def check_module(module, x: np.ndarray, upstream: np.ndarray | None = None,
     dx = module.backward(G.copy())
     analytic = {name: p.grad.copy() for name, p in module.named_parameters()}
 
-    def objective(_):
-        return float(np.sum(fwd(x) * G))
+    def J(x_: np.ndarray) -> float:                 # J(x) = sum(f(x) * G)
+        return float(np.sum(fwd(x_) * G))
 
-    results = {"x": compare_gradients(dx, numerical_gradient(objective, x, h), "x", rtol, atol)}
+    results = {"x": compare_gradients(dx, numerical_gradient(J, x, h), "x", rtol, atol)}
     for name, p in module.named_parameters():
-        results[name] = compare_gradients(
-            analytic[name], numerical_gradient(objective, p.data, h), name, rtol, atol
-        )
+        results[name] = compare_gradients(analytic[name], _numerical_param_grad(J, x, p, h), name, rtol, atol)
     return results
+
+
+def _numerical_param_grad(J: Callable, x: np.ndarray, p, h: float) -> Array:
+    """dJ/dW for the parameter ``p`` by central differences; ``p.data`` is left exactly as it was."""
+    W0 = p.data.copy()
+
+    def J_of_W(W: np.ndarray) -> float:             # J(W) = sum(f(x; W) * G): load W, run forward
+        p.data[...] = W
+        return J(x)
+
+    try:
+        return numerical_gradient(J_of_W, W0.copy(), h)
+    finally:
+        p.data[...] = W0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_positive_int
 from .._config import resolve_dtype
 from .._types import Array
 from ..module import Module
@@ -37,9 +38,7 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  dtype=None) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
-                or num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}")
+        num_features = check_positive_int(num_features, "BatchNorm1d: num_features")
         if not eps > 0:
             raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
         if not 0 <= momentum <= 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import init as _init
+from .._checks import check_positive_int
 from .._config import resolve_dtype
 from .._types import Array, Rng
 from ..im2col import col2im, conv_output_size, im2col, pair
@@ -16,12 +17,6 @@ from ._checks import check_input, need_forward
 def _spec(value):
     """A pair as config() writes it: an int when square, else [h, w] (JSON-able)."""
     return value[0] if value[0] == value[1] else [value[0], value[1]]
-
-
-def _positive_int(layer: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class Conv2d(Module):
@@ -67,8 +62,8 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="he", rng: Rng | None = None, dtype=None) -> None:
         super().__init__()
-        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
+        self.in_channels = check_positive_int(in_channels, "Conv2d: in_channels")
+        self.out_channels = check_positive_int(out_channels, "Conv2d: out_channels")
         self.kernel_size = pair(kernel_size, "Conv2d: kernel_size")
         self.stride = pair(stride, "Conv2d: stride")
         self.padding = pair(padding, "Conv2d: padding", minimum=0)

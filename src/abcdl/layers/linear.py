@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import init as _init
+from .._checks import check_positive_int
 from .._config import resolve_dtype
 from .._types import Array, Rng
 from ..module import Module
@@ -47,11 +48,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, init="he", bias: bool = True,
                  rng: Rng | None = None, dtype=None) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = check_positive_int(in_features, "Linear: in_features")     # n[l-1]
+        self.out_features = check_positive_int(out_features, "Linear: out_features")  # n[l]
         self.init = init
         dt = resolve_dtype(dtype)
         self.W = Parameter(_init.initializer(init, (self.out_features, self.in_features), rng, dt))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._checks import check_positive_int
 from .._config import get_rng
 from .._types import Rng
 from ..im2col import conv_output_size
@@ -12,11 +13,11 @@ from .sequential import Sequential
 
 
 def _check_input_shape(input_shape) -> tuple[int, int, int]:
-    if len(tuple(input_shape)) != 3 or any(
-            isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in input_shape):
-        raise ValueError(f"input_shape must be (C, H, W) of positive ints, got {input_shape!r}")
-    C, H, W = input_shape
-    return int(C), int(H), int(W)
+    if len(tuple(input_shape)) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
+    C, H, W = (check_positive_int(v, f"input_shape {tuple(input_shape)!r}: {axis}")
+               for v, axis in zip(input_shape, "CHW", strict=True))
+    return C, H, W
 
 
 def _pooled(hw: tuple[int, int], size: int = 2) -> tuple[int, int]:
@@ -105,9 +106,9 @@ def deep_convnet(input_shape: tuple[int, int, int] = (1, 28, 28), num_classes: i
     dtype : float32 | float64, optional
     """
     C, H, W = _check_input_shape(input_shape)
-    filters = [int(f) for f in filters]
-    if len(filters) != 6 or min(filters) < 1:
-        raise ValueError(f"deep_convnet: filters must be six positive ints, got {filters}")
+    if len(filters) != 6:
+        raise ValueError(f"deep_convnet: filters must be six channel counts, got {filters}")
+    filters = [check_positive_int(f, f"deep_convnet: filters[{i}]") for i, f in enumerate(filters)]
     if not 0 <= dropout < 1:
         raise ValueError(f"deep_convnet: dropout must be in [0, 1), got {dropout}")
     rng = get_rng(rng)

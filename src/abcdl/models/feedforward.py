@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._checks import check_positive_int
 from .._config import get_rng
 from .._types import Rng
 from ..layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
@@ -37,9 +38,7 @@ def mlp(input_size: int = 784, hidden: Sequence[int] = (100, 100), num_classes: 
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    hidden = [int(h) for h in hidden]
-    if any(h < 1 for h in hidden):
-        raise ValueError(f"hidden sizes must be positive integers, got {hidden}")
+    hidden = [check_positive_int(h, f"mlp: hidden[{i}]") for i, h in enumerate(hidden)]
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     rng = get_rng(rng)
