@@ -81,6 +81,8 @@ CASES = {
     "tanh": (ag.tanh, torch.tanh, [normal(3, 4)]),
     "sigmoid": (ag.sigmoid, torch.sigmoid, [lambda rng: rng.standard_normal((3, 4)) * 5]),
     "relu": (ag.relu, torch.relu, [gapped(3, 4)]),
+    "abs": (abs, torch.abs, [gapped(3, 4)]),
+    "softplus_composed": (lambda z: ag.relu(z) + ag.log(1 + ag.exp(-ag.abs(z))), TF.softplus, [gapped(3, 4)]),
     # reductions
     "sum_all": (ag.sum, torch.sum, [normal(3, 4)]),
     "sum_axis0": (lambda a: a.sum(axis=0), lambda a: a.sum(dim=0), [normal(3, 4)]),

@@ -33,7 +33,7 @@ Operations (functions; each a :class:`Function` subclass with ``forward`` in
 NumPy and ``backward`` in Tensor operations):
 
 * arithmetic with broadcasting: ``add sub mul div neg pow``; ``matmul``
-* elementwise: ``exp log sqrt sin cos tanh sigmoid relu``
+* elementwise: ``exp log sqrt sin cos tanh sigmoid relu abs``
 * reductions: ``sum mean max`` (over ``axis``, ``keepdims``)
 * shapes: ``reshape transpose getitem broadcast_to sum_to concatenate``
 * networks: ``linear(x, W, b)`` (W is (out, in), as ``layers.Linear``),
@@ -76,7 +76,7 @@ from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops_arith import add, div, mul, neg, pow, sub
 from .ops_conv import col2im, conv2d, im2col, max_pool2d
 from .ops_linalg import linear, matmul
-from .ops_math import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from .ops_math import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from .ops_nn import batch_norm, dropout, log_softmax, mse, softmax, softmax_cross_entropy
 from .ops_reduce import max, mean, sum
 from .ops_shape import broadcast_to, concatenate, getitem, reshape, sum_to, transpose
@@ -86,7 +86,7 @@ __all__ = [
     "backward", "grad", "topological_order", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "to_dot", "draw_graph",
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs",
     "sum", "mean", "max",
     "reshape", "transpose", "getitem", "broadcast_to", "sum_to", "concatenate",
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "dropout", "batch_norm",

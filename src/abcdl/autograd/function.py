@@ -47,7 +47,10 @@ class Function:
     keeps_output = False
 
     def __call__(self, *inputs):
-        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        for x in inputs:
+            if not isinstance(x, Tensor):               # arrays and numbers become constants
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
         y = self.forward(*[x.data for x in inputs])
         out = _new_tensor(y)
         if GradMode.enabled:

@@ -1,4 +1,4 @@
-"""Elementwise functions: exp, log, sqrt, sin, cos, tanh, sigmoid, relu (L10, L12, L39).
+"""Elementwise functions: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs (L10, L12, L39).
 
 Each backward is dx = dy * f'(x) with f'(x) written beside it, using Tensor
 operations, so that f'(x) itself can be differentiated (the third derivative of
@@ -13,7 +13,7 @@ import numpy as np
 from .function import Function
 from .tensor import Tensor
 
-__all__ = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"]
+__all__ = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"]
 
 
 class Exp(Function):
@@ -109,6 +109,17 @@ class ReLU(Function):
         return gy * self.mask                           # dy/dx = [x > 0] (a constant: d2y/dx2 = 0)
 
 
+class Abs(Function):
+    """y = |x|, with sign(0) = 0 as NumPy and PyTorch take it."""
+
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, gy):
+        return gy * self.sign                           # dy/dx = sign(x) (a constant: d2y/dx2 = 0)
+
+
 def exp(x) -> Tensor:
     """e^x, elementwise."""
     return Exp()(x)
@@ -147,3 +158,8 @@ def sigmoid(x) -> Tensor:
 def relu(x) -> Tensor:
     """max(0, x), elementwise."""
     return ReLU()(x)
+
+
+def abs(x) -> Tensor:
+    """|x|, elementwise (e.g. the stable softplus(z) = relu(z) + log(1 + e^-|z|))."""
+    return Abs()(x)

@@ -188,6 +188,9 @@ class Tensor:
     def __neg__(self):
         return _arith.neg(self)
 
+    def __abs__(self):
+        return _math.abs(self)
+
     def __pow__(self, exponent):
         return _arith.pow(self, exponent)
 
