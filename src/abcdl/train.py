@@ -22,15 +22,14 @@ NaN or Inf raises :class:`TrainingDiverged`.
 from __future__ import annotations
 
 import math
-import signal
 import sys
-import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from ._checks import check_nonnegative_int, check_positive_int
 from ._config import get_default_dtype, get_rng
+from ._sigint import SigintGuard
 from ._types import Array, Rng
 from .callbacks import (
     Callback,
@@ -154,43 +153,6 @@ def _check_parts(loss_fn, optimizer, callbacks, verbose) -> list[Callback]:
     return cbs
 
 
-# -- Ctrl-C --------------------------------------------------------------------
-class _SigintGuard:
-    """First Ctrl-C: finish the current batch, then stop.  Second: raise KeyboardInterrupt now.
-
-    Installed only in the main thread (Python delivers signals there); the previous
-    handler is restored on exit.  An ignored SIGINT stays ignored.
-    """
-
-    def __init__(self, verbose: int) -> None:
-        self.verbose = verbose
-        self.requested = False
-        self.forced = False
-        self._prev = None
-
-    def __enter__(self) -> _SigintGuard:
-        if threading.current_thread() is threading.main_thread():
-            prev = signal.getsignal(signal.SIGINT)
-            if prev is not None and prev is not signal.SIG_IGN:   # None: set outside Python
-                self._prev = prev
-                signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested:
-            self.forced = True
-            raise KeyboardInterrupt
-        self.requested = True
-        if self.verbose:
-            print("\nInterrupted: stopping after this batch (Ctrl-C again to abort now)",
-                  file=sys.stderr, flush=True)
-
-    def __exit__(self, *exc) -> None:
-        if self._prev is not None:
-            signal.signal(signal.SIGINT, self._prev)
-            self._prev = None
-
-
 # -- fit -----------------------------------------------------------------------
 def fit(model: Module, loss_fn, optimizer, train_data, epochs: int = 1, batch_size: int = 100,
         validation=None, validation_split: float | None = None, callbacks=(), verbose: int = 1,
@@ -273,7 +235,7 @@ class _Run:
     def __init__(self, model, loss_fn, optimizer, regularizer, kind, callbacks, verbose) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.regularizer, self.kind, self.callbacks, self.verbose = regularizer, kind, callbacks, verbose
-        self.guard = _SigintGuard(verbose)
+        self.guard = SigintGuard(verbose)
         self.epoch, self.step, self.logs = 0, -1, {}
 
     def fit(self, train, val, epochs: int, batch_size: int, order: Callable[[], np.ndarray]) -> History:
