@@ -62,6 +62,21 @@ backward calls; results of operations keep no ``.grad`` (ask :func:`grad`).
 A node used twice receives the sum of both gradients.  The topological order
 is found without recursion, so graphs of any depth work.
 
+The hand-written layers, rebuilt from these ops (float64 results agree with
+``forward``/``backward`` to rounding; most are bit for bit)::
+
+    Linear           linear(x, param(l.W), param(l.b))
+    ReLU/Tanh/...    relu(x), tanh(x), sigmoid(x); LeakyReLU: relu(x) - s * relu(-x)
+    Dropout          dropout(x, keep_mask, p)            (draw the mask as the layer does)
+    BatchNorm1d      batch_norm(x, gamma, beta, eps)     (running statistics: update from x.data)
+    BatchNorm2d      batch_norm(x, gamma.reshape(C, 1, 1), beta.reshape(C, 1, 1), eps, axis=(0, 2, 3))
+    Conv2d           conv2d(x, W, b, stride, padding)
+    MaxPool2d        max_pool2d(x, kernel_size, stride, padding)
+    AvgPool2d        im2col(x, k, s, p).reshape(C, kh*kw, -1).mean(axis=1), reshaped to (m, C, OH, OW)
+    Flatten          x.reshape(x.shape[0], -1)
+    SoftmaxCE / MSE  softmax_cross_entropy(Z, t), mse(y, t)
+    SigmoidBCE       (relu(z) - z * t + log(1 + exp(-abs(z)))).mean()
+
 Pictures: ``to_dot(loss)`` returns DOT text; ``draw_graph(loss, "graph.png")``
 renders it with Graphviz when ``dot`` is installed, otherwise with matplotlib.
 """
