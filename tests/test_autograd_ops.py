@@ -232,3 +232,11 @@ def test_autograd_ops_bad_shapes_name_them(bad):
     fn, pattern = bad
     with pytest.raises(ValueError, match=pattern):
         fn()
+
+
+def test_autograd_ops_pow_rejects_what_it_cannot_differentiate():
+    x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="exp\\(c \\* log\\(x\\)\\)"):
+        _ = x ** x
+    with pytest.raises(ValueError, match="positive"):
+        _ = 0 ** x

@@ -149,6 +149,8 @@ def pow(x, c) -> Tensor:
 
 def rpow(base, x) -> Tensor:
     """base^x for a number base > 0, as exp(x log(base))."""
-    if not np.isscalar(base) or not base > 0:
-        raise TypeError(f"pow: a number base must be positive, got {base!r}")
+    if not np.isscalar(base) or isinstance(base, (str, bytes)):
+        raise TypeError(f"pow: the base must be a number or a Tensor, got {type(base).__name__}")
+    if not base > 0:
+        raise ValueError(f"pow: a number base must be positive (b^x = e^(x log b)), got {base!r}")
     return exp(x * math.log(base))
