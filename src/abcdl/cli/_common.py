@@ -101,9 +101,15 @@ def run_info(model_path) -> dict | None:
         stored = {}
     if info_dataset(stored):
         return stored
-    side = p.parent / METRICS_FILE
+    return metrics_beside(p)
+
+
+def metrics_beside(model_path) -> dict | None:
+    """The ``metrics.json`` beside ``model_path``, when it names this model file (``"model_file"``)
+    and parses as a JSON object; else None."""
+    p = Path(model_path).expanduser()
     try:
-        info = json.loads(side.read_text(encoding="utf-8"))
+        info = json.loads((p.parent / METRICS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(info, dict) or info.get("model_file") != p.name:
