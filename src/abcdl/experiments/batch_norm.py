@@ -31,9 +31,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from ._training import check_data, curve_recorder, diverged_as_param_error, first_reach, load_subset
 
 NAME = "batch-norm"
@@ -86,10 +91,10 @@ def train_curve(ds, batch_norm: bool, init: str, depth: int, width: int, lr: flo
             "accuracy": np.array(rec.curves["test"]["accuracy"])}
 
 
-def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100,
-        lr: float = 0.05, iterations: int = 600, batch_size: int = 100, seeds: int = 3,
-        target: float = 0.85, eval_every: int = 10, n_train: int = 2000, n_test: int = 1000,
-        data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+def compute(*, inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100, lr: float = 0.05,
+            iterations: int = 600, batch_size: int = 100, seeds: int = 3, target: float = 0.85,
+            eval_every: int = 10, n_train: int = 2000, n_test: int = 1000, data: str = "mnist",
+            root: str = "", seed: int = 0) -> dict:
     """Accuracy against iteration with and without batch norm, for each weight initialisation.
 
     Parameters
@@ -118,12 +123,39 @@ def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, wi
 
     Returns
     -------
-    Result with numbers ``runs`` = {init: {"plain" | "batch_norm": {"iterations_to_target" (per seed,
-    None if never), "seconds_to_target" (per seed), "mean_iterations" (None unless every seed
-    reached it), "mean_seconds", "final_accuracy" (per seed), "seconds_per_iteration"}},
-    "speedup_iterations" (plain / batch norm mean iterations, None if either is None)}}.
+    dict
+        ``numbers``: ``runs`` = {init: {"plain" | "batch_norm": {"iterations_to_target" (per seed,
+        None if never), "seconds_to_target" (per seed), "mean_iterations" (None unless every seed
+        reached it), "mean_seconds", "final_accuracy" (per seed), "seconds_per_iteration"}},
+        "speedup_iterations" (plain / batch norm mean iterations, None if either is None)}};
+        ``highlights``; for the figure ``inits`` and ``curves`` ({init: {"plain" | "batch_norm":
+        [one curve per seed: "x", "seconds", "accuracy"]}}).
     """
-    params = dict(locals())
+    _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_every, n_train, n_test, data)
+    rng = np.random.default_rng(seed)
+    ds = load_subset(data, root, n_train, n_test, rng)
+    run_seeds = [int(s) for s in rng.integers(2**32, size=seeds)]
+
+    curves: dict = {}
+    results: dict = {}
+    for init in inits:
+        curves[init], results[init] = {}, {}
+        for key, bn in (("plain", False), ("batch_norm", True)):
+            cs = [train_curve(ds, bn, init, depth, width, lr, iterations, batch_size, eval_every, s)
+                  for s in run_seeds]
+            curves[init][key] = cs
+            results[init][key] = _reach(cs, target)
+        p, b = results[init]["plain"]["mean_iterations"], results[init]["batch_norm"]["mean_iterations"]
+        results[init]["speedup_iterations"] = p / b if p is not None and b else None
+    numbers = {"data": data, "n_train": len(ds.x_train), "n_test": len(ds.x_test), "depth": depth,
+               "width": width, "lr": lr, "target": target, "seeds": seeds, "runs": results}
+    return {"numbers": numbers, "highlights": _highlights(numbers, inits, iterations), "inits": inits,
+            "curves": curves}
+
+
+def _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_every, n_train, n_test,
+           data) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
     check_data(data)
     check_param(len(inits) >= 1 and all(i in _INITS for i in inits), "inits",
                 f"each must be one of {', '.join(_INITS)}, got {inits}")
@@ -137,75 +169,94 @@ def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, wi
     check_param(1 <= eval_every <= iterations, "eval_every", f"must be in [1, iterations], got {eval_every}")
     check_param(n_train >= batch_size, "n_train", f"must be >= batch_size = {batch_size}, got {n_train}")
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
-    rng = np.random.default_rng(seed)
-    ds = load_subset(data, root, n_train, n_test, rng)
-    run_seeds = [int(s) for s in rng.integers(2**32, size=seeds)]
 
-    curves: dict = {}
-    results: dict = {}
-    for init in inits:
-        curves[init], results[init] = {}, {}
-        for key, bn in (("plain", False), ("batch_norm", True)):
-            cs = [train_curve(ds, bn, init, depth, width, lr, iterations, batch_size, eval_every, s)
-                  for s in run_seeds]
-            curves[init][key] = cs
-            its = [first_reach(c["x"], c["accuracy"], target) for c in cs]
-            secs = [None if n is None else float(c["seconds"][list(c["x"]).index(n)])
-                    for n, c in zip(its, cs, strict=True)]
-            done = all(n is not None for n in its)
-            results[init][key] = {
-                "iterations_to_target": its, "seconds_to_target": secs,
-                "mean_iterations": float(np.mean(its)) if done else None,
-                "mean_seconds": float(np.mean(secs)) if done else None,
-                "final_accuracy": [float(c["accuracy"][-1]) for c in cs],
-                "seconds_per_iteration": float(np.mean([c["seconds"][-1] / c["x"][-1] for c in cs])),
-            }
-        p, b = results[init]["plain"]["mean_iterations"], results[init]["batch_norm"]["mean_iterations"]
-        results[init]["speedup_iterations"] = p / b if p is not None and b else None
-    numbers = {"data": data, "n_train": len(ds.x_train), "n_test": len(ds.x_test), "depth": depth,
-               "width": width, "lr": lr, "target": target, "seeds": seeds, "runs": results}
 
+def _reach(cs: list[dict], target: float) -> dict:
+    """Iterations and seconds until each seed's curve reaches ``target``, their means, final accuracies."""
+    its = [first_reach(c["x"], c["accuracy"], target) for c in cs]
+    secs = [None if n is None else float(c["seconds"][list(c["x"]).index(n)])
+            for n, c in zip(its, cs, strict=True)]
+    done = all(n is not None for n in its)
+    return {
+        "iterations_to_target": its, "seconds_to_target": secs,
+        "mean_iterations": float(np.mean(its)) if done else None,
+        "mean_seconds": float(np.mean(secs)) if done else None,
+        "final_accuracy": [float(c["accuracy"][-1]) for c in cs],
+        "seconds_per_iteration": float(np.mean([c["seconds"][-1] / c["x"][-1] for c in cs])),
+    }
+
+
+def _highlights(nb: dict, inits: tuple, iterations: int) -> list[str]:
     def fmt_counts(r: dict) -> str:
         its = ", ".join("-" if n is None else str(n) for n in r["iterations_to_target"])
         if r["mean_iterations"] is None:
             return f"[{its}] iterations (not every seed reached it in {iterations})"
         return f"[{its}] iterations, mean {r['mean_iterations']:.0f} ({r['mean_seconds']:.2f} s of training)"
-    highlights = [f"{depth} hidden ReLU layers x {width}, SGD lr {lr:g}, {len(ds.x_train)} {data} images, "
-                  f"{seeds} seed{'s' if seeds != 1 else ''}; iterations until test accuracy >= {target:g}:"]
-    for init in inits:
-        r = results[init]
-        sp = r["speedup_iterations"]
-        highlights += [f"{_INIT_NAMES[init]} init, without batch norm: {fmt_counts(r['plain'])}",
-                       f"{_INIT_NAMES[init]} init, with batch norm:    {fmt_counts(r['batch_norm'])}"
-                       + (f"  -> {sp:.1f}x fewer iterations" if sp is not None else "")]
 
-    style = figure_style(lang)
+    seeds = nb["seeds"]
+    lines = [f"{nb['depth']} hidden ReLU layers x {nb['width']}, SGD lr {nb['lr']:g}, "
+             f"{nb['n_train']} {nb['data']} images, "
+             f"{seeds} seed{'s' if seeds != 1 else ''}; iterations until test accuracy >= {nb['target']:g}:"]
+    for init in inits:
+        r = nb["runs"][init]
+        sp = r["speedup_iterations"]
+        lines += [f"{_INIT_NAMES[init]} init, without batch norm: {fmt_counts(r['plain'])}",
+                  f"{_INIT_NAMES[init]} init, with batch norm:    {fmt_counts(r['batch_norm'])}"
+                  + (f"  -> {sp:.1f}x fewer iterations" if sp is not None else "")]
+    return lines
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """One panel per initialisation: mean accuracy and the band over seeds, with and without batch norm."""
     t = style.labels(_TEXT)
+    nb, inits = data["numbers"], data["inits"]
     with style.context():
         fig = style.figure(figsize=(5.2 * len(inits) + 0.4, 4.2))
         axes = np.atleast_1d(fig.subplots(1, len(inits), sharey=True))
         for ax, init in zip(axes, inits, strict=True):
-            lines = (("plain", "C3", t["plain"]), ("batch_norm", "C0", t["bn"]))
-            for k, (key, color, label) in enumerate(lines):
-                cs = curves[init][key]
-                x = cs[0]["x"]
-                acc = np.stack([c["accuracy"] for c in cs])
-                ax.plot(x, acc.mean(axis=0), color=color, lw=1.6, label=f"{label} (n={seeds})")
-                ax.fill_between(x, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2, lw=0)
-                n = results[init][key]["mean_iterations"]
-                if n is not None:
-                    ax.axvline(n, color=color, ls=":", lw=1)
-                    ax.annotate(t["reach"].format(n=round(n)), (n, 0.02 + 0.06 * k),
-                                xycoords=("data", "axes fraction"), color=color, fontsize=8, xytext=(3, 0),
-                                textcoords="offset points")
-            ax.axhline(target, color="k", ls="--", lw=0.8, label=t["target"].format(a=target))
+            _draw_init(ax, data["curves"][init], nb["runs"][init], nb["seeds"], t)
+            ax.axhline(nb["target"], color="k", ls="--", lw=0.8, label=t["target"].format(a=nb["target"]))
             ax.set_xlabel(t["iter"])
-            ax.set_title(t["title"].format(init=_INIT_NAMES[init], lr=lr))
+            ax.set_title(t["title"].format(init=_INIT_NAMES[init], lr=nb["lr"]))
             ax.set_ylim(0, 1)
             ax.legend(loc="lower right")
         axes[0].set_ylabel(t["acc"])
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def _draw_init(ax, curves: dict, results: dict, seeds: int, t: dict) -> None:
+    """The plain and batch-norm curves of one initialisation, each with its mean iteration to target."""
+    lines = (("plain", "C3", t["plain"]), ("batch_norm", "C0", t["bn"]))
+    for k, (key, color, label) in enumerate(lines):
+        cs = curves[key]
+        x = cs[0]["x"]
+        acc = np.stack([c["accuracy"] for c in cs])
+        ax.plot(x, acc.mean(axis=0), color=color, lw=1.6, label=f"{label} (n={seeds})")
+        ax.fill_between(x, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2, lw=0)
+        n = results[key]["mean_iterations"]
+        if n is not None:
+            ax.axvline(n, color=color, ls=":", lw=1)
+            ax.annotate(t["reach"].format(n=round(n)), (n, 0.02 + 0.06 * k),
+                        xycoords=("data", "axes fraction"), color=color, fontsize=8, xytext=(3, 0),
+                        textcoords="offset points")
+
+
+def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100,
+        lr: float = 0.05, iterations: int = 600, batch_size: int = 100, seeds: int = 3,
+        target: float = 0.85, eval_every: int = 10, n_train: int = 2000, n_test: int = 1000,
+        data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+    """Accuracy against iteration with and without batch norm, for each weight initialisation.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(inits=inits, depth=depth, width=width, lr=lr, iterations=iterations, batch_size=batch_size,
+                  seeds=seeds, target=target, eval_every=eval_every, n_train=n_train, n_test=n_test,
+                  data=data, root=root, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -29,9 +29,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from ._training import check_data, diverged_as_param_error, load_subset
 
 NAME = "conv"
@@ -92,10 +97,11 @@ def _grid(subfig, images: np.ndarray, cols: int, cmap: str, title: str | None = 
         subfig.suptitle(title, fontsize=10)
 
 
-def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: int = 100, init: str = "0.01",
-        epochs: int = 5, lr: float = 0.001, batch_size: int = 100, n_train: int = 5000, n_test: int = 2000,
-        digit_index: int = 0, data: str = "mnist", root: str = "", seed: int = 0) -> Result:
-    """Train the SimpleConvNet; draw its first-layer filters before and after, and one digit's feature maps.
+def compute(*, filters: int = 30, kernel_size: int = 5, hidden: int = 100, init: str = "0.01",
+            epochs: int = 5, lr: float = 0.001, batch_size: int = 100, n_train: int = 5000,
+            n_test: int = 2000, digit_index: int = 0, data: str = "mnist", root: str = "",
+            seed: int = 0) -> dict:
+    """Train the SimpleConvNet; its first-layer filters before and after, and one digit's feature maps.
 
     Parameters
     ----------
@@ -118,24 +124,16 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
 
     Returns
     -------
-    Result with numbers ``test_accuracy_before`` and ``test_accuracy`` (after training),
-    ``train_accuracy``, ``filter_shape`` ([F, C, kh, kw]), ``neighbour_correlation_before`` /
-    ``_after``, ``filter_relative_change`` (||W - W0|| / ||W0||), ``feature_map_shape``
-    ([F, OH, OW]), ``digit_label``, ``digit_prediction`` and ``active_fraction`` (share of
-    positive feature-map values).
+    dict
+        ``numbers``: ``test_accuracy_before`` and ``test_accuracy`` (after training),
+        ``train_accuracy``, ``filter_shape`` ([F, C, kh, kw]), ``neighbour_correlation_before`` /
+        ``_after``, ``filter_relative_change`` (||W - W0|| / ||W0||), ``feature_map_shape``
+        ([F, OH, OW]), ``digit_label``, ``digit_prediction`` and ``active_fraction`` (share of
+        positive feature-map values); ``highlights``; for the figure the filters ``W0`` (at
+        initialisation) and ``W`` (learned), the test ``digit`` (C, H, W) and its feature ``maps``.
     """
-    params = dict(locals())
-    check_data(data)
-    check_param(filters >= 1, "filters", f"must be >= 1, got {filters}")
-    check_param(kernel_size >= 1, "kernel_size", f"must be >= 1, got {kernel_size}")
-    check_param(hidden >= 1, "hidden", f"must be >= 1, got {hidden}")
-    init_value = _parse_init(init)
-    check_param(epochs >= 0, "epochs", f"must be >= 0, got {epochs}")
-    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
-    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
-    check_param(n_train >= 1, "n_train", f"must be >= 1, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
-    check_param(0 <= digit_index < n_test, "digit_index", f"must be in [0, n_test), got {digit_index}")
+    init_value = _check(filters, kernel_size, hidden, init, epochs, lr, batch_size, n_train, n_test,
+                        digit_index, data)
     from ..losses import SoftmaxCrossEntropyLoss
     from ..models import convnet
     from ..optim import Adam
@@ -145,8 +143,8 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
     ds = load_subset(data, root, n_train, n_test, rng, flatten=False)
     check_param(digit_index < len(ds.x_test), "digit_index", f"must be < {len(ds.x_test)} (test images)")
     try:
-        model = convnet(ds.image_shape, 10, filters=filters, kernel_size=kernel_size,
-                                   hidden=hidden, init=init_value, rng=rng)
+        model = convnet(ds.image_shape, 10, filters=filters, kernel_size=kernel_size, hidden=hidden,
+                        init=init_value, rng=rng)
     except ValueError as exc:                                  # e.g. a kernel too large for 8x8 digits
         check_param(False, "kernel_size", str(exc))
     conv = model[0]
@@ -164,7 +162,6 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
     x = ds.x_test[digit_index:digit_index + 1]
     model.eval()
     maps = np.maximum(conv.forward(x), 0)[0]                   # A = ReLU(Z), Z = conv(x): (F, OH, OW)
-    pred = int(predict(model, x).argmax(axis=1)[0])
     numbers = {
         "data": data, "n_train": len(ds.x_train), "n_test": len(ds.x_test), "epochs": epochs,
         "test_accuracy_before": acc_before, "test_accuracy": acc, "train_accuracy": train_acc,
@@ -173,23 +170,53 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
         "neighbour_correlation_after": neighbour_correlation(W),
         "filter_relative_change": float(np.linalg.norm(W - W0) / np.linalg.norm(W0)),   # ||W - W0|| / ||W0||
         "feature_map_shape": list(maps.shape),
-        "digit_label": int(ds.t_test[digit_index]), "digit_prediction": pred,
+        "digit_label": int(ds.t_test[digit_index]),
+        "digit_prediction": int(predict(model, x).argmax(axis=1)[0]),
         "active_fraction": float(np.mean(maps > 0)),
     }
-    highlights = [
+    highlights = _highlights(numbers, init, filters, kernel_size, hidden, lr, digit_index)
+    return {"numbers": numbers, "highlights": highlights, "W0": W0, "W": W, "digit": x[0], "maps": maps}
+
+
+def _check(filters, kernel_size, hidden, init, epochs, lr, batch_size, n_train, n_test, digit_index,
+           data) -> str | float:
+    """ParamError for the first bad parameter of :func:`compute`; returns ``init`` as a name or a std."""
+    check_data(data)
+    check_param(filters >= 1, "filters", f"must be >= 1, got {filters}")
+    check_param(kernel_size >= 1, "kernel_size", f"must be >= 1, got {kernel_size}")
+    check_param(hidden >= 1, "hidden", f"must be >= 1, got {hidden}")
+    init_value = _parse_init(init)
+    check_param(epochs >= 0, "epochs", f"must be >= 0, got {epochs}")
+    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
+    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    check_param(n_train >= 1, "n_train", f"must be >= 1, got {n_train}")
+    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    check_param(0 <= digit_index < n_test, "digit_index", f"must be in [0, n_test), got {digit_index}")
+    return init_value
+
+
+def _highlights(nb: dict, init: str, filters: int, kernel_size: int, hidden: int, lr: float,
+                digit_index: int) -> list[str]:
+    f, oh, ow = nb["feature_map_shape"]
+    return [
         f"convnet: conv {filters}x{kernel_size}x{kernel_size} - ReLU - pool - {hidden} - 10, init {init}, "
-        f"Adam lr {lr:g}, {epochs} epochs on {len(ds.x_train)} {data} images",
-        f"test accuracy {acc_before:.3f} before -> {acc:.3f} after training (train {train_acc:.3f})",
-        f"filter neighbour correlation {numbers['neighbour_correlation_before']:.3f} (random) -> "
-        f"{numbers['neighbour_correlation_after']:.3f} (learned); filters changed by "
-        f"{numbers['filter_relative_change']:.2f}x their initial norm",
-        f"test digit #{digit_index}: label {numbers['digit_label']}, predicted {pred}; "
-        f"{maps.shape[0]} feature maps of {maps.shape[1]}x{maps.shape[2]}, "
-        f"{numbers['active_fraction']:.0%} of their values > 0",
+        f"Adam lr {lr:g}, {nb['epochs']} epochs on {nb['n_train']} {nb['data']} images",
+        f"test accuracy {nb['test_accuracy_before']:.3f} before -> {nb['test_accuracy']:.3f} after training "
+        f"(train {nb['train_accuracy']:.3f})",
+        f"filter neighbour correlation {nb['neighbour_correlation_before']:.3f} (random) -> "
+        f"{nb['neighbour_correlation_after']:.3f} (learned); filters changed by "
+        f"{nb['filter_relative_change']:.2f}x their initial norm",
+        f"test digit #{digit_index}: label {nb['digit_label']}, predicted {nb['digit_prediction']}; "
+        f"{f} feature maps of {oh}x{ow}, "
+        f"{nb['active_fraction']:.0%} of their values > 0",
     ]
 
-    style = figure_style(lang)
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Top: the filters at initialisation and learned; bottom: the test digit and its feature maps."""
     t = style.labels(_TEXT)
+    nb, W0, W = data["numbers"], data["W0"], data["W"]
+    filters = len(W)
     cols = min(10, filters)
     with style.context():
         rows = -(-filters // cols)
@@ -198,17 +225,33 @@ def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: in
         top, bottom = fig.subfigures(2, 1, height_ratios=[h_top, h_bottom])
         left, right = top.subfigures(1, 2)
         _grid(left, W0[:, 0], cols, "gray", t["before"])
-        _grid(right, W[:, 0], cols, "gray", t["after"].format(a=acc))
+        _grid(right, W[:, 0], cols, "gray", t["after"].format(a=nb["test_accuracy"]))
         digit, fmaps = bottom.subfigures(1, 2, width_ratios=[1, 5])
         ax = digit.subplots()
-        ax.imshow(x[0, 0], cmap="gray_r", interpolation="nearest")
+        ax.imshow(data["digit"][0], cmap="gray_r", interpolation="nearest")
         ax.set_axis_off()
-        ax.set_title(t["digit"].format(d=numbers["digit_label"]), fontsize=9)
-        ax.text(0.5, -0.08, t["pred"].format(p=pred), transform=ax.transAxes, ha="center", va="top",
-                fontsize=9)
-        _grid(fmaps, maps, cols, "viridis", t["maps"])
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        ax.set_title(t["digit"].format(d=nb["digit_label"]), fontsize=9)
+        ax.text(0.5, -0.08, t["pred"].format(p=nb["digit_prediction"]), transform=ax.transAxes, ha="center",
+                va="top", fontsize=9)
+        _grid(fmaps, data["maps"], cols, "viridis", t["maps"])
+    return fig
 
+
+def run(*, lang: str = "en", filters: int = 30, kernel_size: int = 5, hidden: int = 100, init: str = "0.01",
+        epochs: int = 5, lr: float = 0.001, batch_size: int = 100, n_train: int = 5000, n_test: int = 2000,
+        digit_index: int = 0, data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+    """Train the SimpleConvNet; draw its first-layer filters before and after, and one digit's feature maps.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(filters=filters, kernel_size=kernel_size, hidden=hidden, init=init, epochs=epochs, lr=lr,
+                  batch_size=batch_size, n_train=n_train, n_test=n_test, digit_index=digit_index, data=data,
+                  root=root, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -29,10 +29,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, fmt, main
+from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from ._training import check_data, load_subset, weight_names
 
 NAME = "exploding-gradients"
@@ -130,9 +134,9 @@ def _finite_max(a: np.ndarray) -> float | None:
     return float(a.max()) if a.size else None
 
 
-def run(*, lang: str = "en", depth: int = 10, width: int = 100, init_gain: float = 1.3, lr: float = 0.1,
-        max_norm: float = 5.0, steps: int = 200, batch_size: int = 100, n_train: int = 2000,
-        n_test: int = 2000, data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+def compute(*, depth: int = 10, width: int = 100, init_gain: float = 1.3, lr: float = 0.1,
+            max_norm: float = 5.0, steps: int = 200, batch_size: int = 100, n_train: int = 2000,
+            n_test: int = 2000, data: str = "mnist", root: str = "", seed: int = 0) -> dict:
     """Train one deep ReLU network with and without gradient clipping and record per-layer gradient norms.
 
     Parameters
@@ -157,12 +161,14 @@ def run(*, lang: str = "en", depth: int = 10, width: int = 100, init_gain: float
 
     Returns
     -------
-    Result with numbers ``no_clip`` and ``clip``, each ``{"diverged_at_step" (None if never),
-    "max_grad_norm" (largest finite joint norm, before clipping), "first_grad_norm",
-    "max_layer_grad_norm" (per layer), "final_loss" and "test_accuracy" (None after divergence),
-    "steps_run"}``, plus ``norm_growth_no_clip`` (max / first joint norm before divergence).
+    dict
+        ``numbers``: ``no_clip`` and ``clip``, each ``{"diverged_at_step" (None if never),
+        "max_grad_norm" (largest finite joint norm, before clipping), "first_grad_norm",
+        "max_layer_grad_norm" (per layer), "final_loss" and "test_accuracy" (None after divergence),
+        "steps_run"}``, plus ``norm_growth_no_clip`` (max / first joint norm before divergence);
+        ``highlights``; for the figure ``runs``: {"no_clip" | "clip": the record of
+        :func:`train_recording_norms`}.
     """
-    params = dict(locals())
     check_data(data)
     check_param(depth >= 1, "depth", f"must be >= 1, got {depth}")
     check_param(width >= 1, "width", f"must be >= 1, got {width}")
@@ -197,52 +203,40 @@ def run(*, lang: str = "en", depth: int = 10, width: int = 100, init_gain: float
     numbers = {"data": data, "n_train": len(ds.x_train), "depth": depth, "width": width,
                "init_gain": init_gain, "lr": lr, "max_norm": max_norm,
                "no_clip": nc, "clip": c, "norm_growth_no_clip": growth}
+    return {"numbers": numbers, "highlights": _highlights(numbers), "runs": runs}
 
-    def describe(name: str, r: dict) -> str:
-        if r["diverged_at_step"] is not None:
-            return (f"{name}: gradient norm {fmt(r['first_grad_norm'], 3)} at step 1 -> "
-                    f"{fmt(r['max_grad_norm'], 3)}; loss NaN/Inf at step {r['diverged_at_step']}")
-        return (f"{name}: largest gradient norm {fmt(r['max_grad_norm'], 3)} (before clipping); "
-                f"after {r['steps_run']} steps loss {r['final_loss']:.3f}, "
-                f"test accuracy {r['test_accuracy']:.3f}")
-    highlights = [f"{depth} hidden ReLU layers x {width}, W ~ {init_gain:g} x He, SGD lr {lr:g}, "
-                  f"{len(ds.x_train)} {data} examples",
-                  describe("without clipping", nc), describe(f"clip_grad_norm(max_norm={max_norm:g})", c)]
 
+def _describe(name: str, r: dict) -> str:
+    if r["diverged_at_step"] is not None:
+        return (f"{name}: gradient norm {fmt(r['first_grad_norm'], 3)} at step 1 -> "
+                f"{fmt(r['max_grad_norm'], 3)}; loss NaN/Inf at step {r['diverged_at_step']}")
+    return (f"{name}: largest gradient norm {fmt(r['max_grad_norm'], 3)} (before clipping); "
+            f"after {r['steps_run']} steps loss {r['final_loss']:.3f}, "
+            f"test accuracy {r['test_accuracy']:.3f}")
+
+
+def _highlights(nb: dict) -> list[str]:
+    return [f"{nb['depth']} hidden ReLU layers x {nb['width']}, W ~ {nb['init_gain']:g} x He, "
+            f"SGD lr {nb['lr']:g}, {nb['n_train']} {nb['data']} examples",
+            _describe("without clipping", nb["no_clip"]),
+            _describe(f"clip_grad_norm(max_norm={nb['max_norm']:g})", nb["clip"])]
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Per-layer gradient norms without and with clipping, and both training losses."""
     import matplotlib
-    from matplotlib.ticker import MaxNLocator
 
-    style = figure_style(lang)
     t = style.labels(_TEXT)
+    nb, runs = data["numbers"], data["runs"]
+    max_norm = nb["max_norm"]
     with style.context():
         fig = style.figure(figsize=(13, 4.2))
         axes = fig.subplots(1, 3)
-        n_layers = depth + 1
+        n_layers = nb["depth"] + 1
         cmap = matplotlib.colormaps["viridis"]
         colors = [cmap(i / max(n_layers - 1, 1)) for i in range(n_layers)]
-        floor = 1e-12
-        panels = ((axes[0], "no_clip", t["noclip"]), (axes[1], "clip", t["clip"].format(c=max_norm)))
-        for ax, key, title in panels:
-            rec = runs[key]
-            norms = rec["layer_norms"]
-            x = np.arange(1, len(norms) + 1)
-            for l in range(norms.shape[1]):
-                y = np.where(np.isfinite(norms[:, l]), np.maximum(norms[:, l], floor), np.nan)
-                ax.plot(x, y, color=colors[l], lw=1.2, marker="o" if len(x) < 20 else None, ms=3,
-                        label=f"{l + 1}" if l in (0, n_layers // 2, n_layers - 1) else None)
-            if rec["diverged_at"] is not None:
-                ax.axvline(rec["diverged_at"], color="C3", ls="--", lw=1)
-                ax.annotate(t["nan"].format(s=rec["diverged_at"]), xy=(rec["diverged_at"], 0.5),
-                            xycoords=("data", "axes fraction"), ha="right", va="center", rotation=90,
-                            color="C3", fontsize=8, xytext=(-3, 0), textcoords="offset points")
-            if key == "clip":
-                ax.axhline(max_norm, color="k", ls=":", lw=1, label=t["max_norm"])
-            ax.set_yscale("log")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_xlabel(t["step"])
-            ax.set_ylabel(t["norm"])
-            ax.set_title(title)
-            ax.legend(title=t["layer"], loc="best", fontsize=7)
+        _draw_norms(axes[0], runs["no_clip"], None, colors, t["noclip"], t)
+        _draw_norms(axes[1], runs["clip"], max_norm, colors, t["clip"].format(c=max_norm), t)
         ax = axes[2]
         for key, color, label in (("no_clip", "C3", t["run_noclip"]), ("clip", "C0", t["run_clip"])):
             loss = runs[key]["loss"]
@@ -253,8 +247,48 @@ def run(*, lang: str = "en", depth: int = 10, width: int = 100, init_gain: float
         ax.set_ylabel(t["loss"])
         ax.set_title(t["loss_title"])
         ax.legend()
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def _draw_norms(ax, rec: dict, max_norm: float | None, colors: list, title: str, t: dict) -> None:
+    """Each layer's ||dW||_F per step (log scale), the step where the loss became NaN, max_norm if clipped."""
+    from matplotlib.ticker import MaxNLocator
+
+    norms, n_layers, floor = rec["layer_norms"], len(colors), 1e-12
+    x = np.arange(1, len(norms) + 1)
+    for l in range(norms.shape[1]):
+        y = np.where(np.isfinite(norms[:, l]), np.maximum(norms[:, l], floor), np.nan)
+        ax.plot(x, y, color=colors[l], lw=1.2, marker="o" if len(x) < 20 else None, ms=3,
+                label=f"{l + 1}" if l in (0, n_layers // 2, n_layers - 1) else None)
+    if rec["diverged_at"] is not None:
+        ax.axvline(rec["diverged_at"], color="C3", ls="--", lw=1)
+        ax.annotate(t["nan"].format(s=rec["diverged_at"]), xy=(rec["diverged_at"], 0.5),
+                    xycoords=("data", "axes fraction"), ha="right", va="center", rotation=90,
+                    color="C3", fontsize=8, xytext=(-3, 0), textcoords="offset points")
+    if max_norm is not None:
+        ax.axhline(max_norm, color="k", ls=":", lw=1, label=t["max_norm"])
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(t["step"])
+    ax.set_ylabel(t["norm"])
+    ax.set_title(title)
+    ax.legend(title=t["layer"], loc="best", fontsize=7)
+
+
+def run(*, lang: str = "en", depth: int = 10, width: int = 100, init_gain: float = 1.3, lr: float = 0.1,
+        max_norm: float = 5.0, steps: int = 200, batch_size: int = 100, n_train: int = 2000,
+        n_test: int = 2000, data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+    """Train one deep ReLU network with and without gradient clipping and record per-layer gradient norms.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(depth=depth, width=width, init_gain=init_gain, lr=lr, max_norm=max_norm, steps=steps,
+                  batch_size=batch_size, n_train=n_train, n_test=n_test, data=data, root=root, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

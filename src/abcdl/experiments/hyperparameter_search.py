@@ -30,10 +30,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, fmt, main
+from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from ._training import check_data, load_subset
 
 NAME = "hyperparameter-search"
@@ -80,10 +84,10 @@ def train_trial(train, val, n_features: int, hidden, lr: float, l2: float, epoch
             "curve": h.history["val_accuracy"], "model": model}
 
 
-def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
-        epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
-        val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
-        seed: int = 0) -> Result:
+def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
+            epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
+            val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
+            seed: int = 0) -> dict:
     """Random search over (learning rate, L2 lambda) scored on a validation split; the best, tested once.
 
     Parameters
@@ -112,24 +116,14 @@ def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2
 
     Returns
     -------
-    Result with numbers ``trials`` (list of {"lr", "l2", "val_accuracy", "val_loss"}; None for a
-    diverged trial), ``best`` ({"trial", "lr", "l2", "val_accuracy", "val_loss"}), ``test_accuracy``
-    (the best trial's network on the test images, measured once), ``n_diverged``, ``n_train``,
-    ``n_val``, ``n_test``.
+    dict
+        ``numbers``: ``trials`` (list of {"lr", "l2", "val_accuracy", "val_loss"}; None for a
+        diverged trial), ``best`` ({"trial", "lr", "l2", "val_accuracy", "val_loss"}),
+        ``test_accuracy`` (the best trial's network on the test images, measured once),
+        ``n_diverged``, ``n_train``, ``n_val``, ``n_test``; ``highlights``; for the figure
+        ``results`` (every trial as in ``trials``, with its validation ``curve`` per epoch).
     """
-    params = dict(locals())
-    check_data(data)
-    check_param(trials >= 1, "trials", f"must be >= 1, got {trials}")
-    for name, rng_ in (("lr_range", lr_range), ("l2_range", l2_range)):
-        check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1], name,
-                    f"need (low, high) with 0 < low <= high, got {rng_}")
-    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
-    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
-    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
-                f"need positive integer widths, got {hidden}")
-    check_param(0 < val_fraction < 1, "val_fraction", f"must be in (0, 1), got {val_fraction}")
-    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    _check(trials, lr_range, l2_range, epochs, batch_size, hidden, val_fraction, n_train, n_test, data)
     from ..data import train_val_split
     from ..losses import SoftmaxCrossEntropyLoss
     from ..train import evaluate
@@ -137,9 +131,9 @@ def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2
     data_ss, split_ss, draw_ss, train_ss = np.random.SeedSequence(seed).spawn(4)
     ds = load_subset(data, root, n_train, n_test, np.random.default_rng(data_ss))
     train, val = train_val_split(ds.x_train, ds.t_train, val_fraction, rng=np.random.default_rng(split_ss))
-    draw = np.random.default_rng(draw_ss)
-    lrs = sample_log_uniform(draw, lr_range[0], lr_range[1], trials)
-    l2s = sample_log_uniform(draw, l2_range[0], l2_range[1], trials)
+    draws = np.random.default_rng(draw_ss)
+    lrs = sample_log_uniform(draws, lr_range[0], lr_range[1], trials)
+    l2s = sample_log_uniform(draws, l2_range[0], l2_range[1], trials)
     seeds = np.random.default_rng(train_ss).integers(2**32, size=trials)
     hidden = tuple(int(h) for h in hidden)
 
@@ -165,21 +159,52 @@ def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2
                  "val_loss": b["val_loss"]},
         "test_accuracy": test_acc, "test_loss": test_loss,
     }
-    ok = sorted((r for r in results if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])
-    lo_lr, hi_lr, lo_l2, hi_l2 = (math.log10(v) for v in (*lr_range, *l2_range))
-    highlights = [f"{trials} random trials, lr ~ 10^U[{lo_lr:g}, {hi_lr:g}], "
-                  f"lambda ~ 10^U[{lo_l2:g}, {hi_l2:g}]; {len(train[0])} training / {len(val[0])} "
-                  f"validation {data} images, {epochs} epochs each"]
-    highlights += [f"val {r['val_accuracy']:.3f}  lr {fmt(r['lr'], 3):>8}  lambda {fmt(r['l2'], 3):>8}"
-                   for r in ok[:5]]
-    if numbers["n_diverged"]:
-        highlights.append(f"{numbers['n_diverged']} trial(s) diverged (loss NaN/Inf)")
-    highlights.append(f"best: trial {best}, lr {fmt(b['lr'], 3)}, lambda {fmt(b['l2'], 3)}, val accuracy "
-                      f"{b['val_accuracy']:.3f}; test accuracy (measured once, at the end) {test_acc:.3f} "
-                      f"on {len(ds.x_test)} images")
+    return {"numbers": numbers, "highlights": _highlights(numbers, results), "results": results}
 
-    style = figure_style(lang)
+
+def _check(trials, lr_range, l2_range, epochs, batch_size, hidden, val_fraction, n_train, n_test,
+           data) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
+    check_data(data)
+    check_param(trials >= 1, "trials", f"must be >= 1, got {trials}")
+    for name, rng_ in (("lr_range", lr_range), ("l2_range", l2_range)):
+        check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1], name,
+                    f"need (low, high) with 0 < low <= high, got {rng_}")
+    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
+    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
+                f"need positive integer widths, got {hidden}")
+    check_param(0 < val_fraction < 1, "val_fraction", f"must be in (0, 1), got {val_fraction}")
+    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
+    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+
+
+def _ranked(results: list[dict]) -> list[dict]:
+    """The trials that did not diverge, best validation accuracy first."""
+    return sorted((r for r in results if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])
+
+
+def _highlights(nb: dict, results: list[dict]) -> list[str]:
+    lo_lr, hi_lr, lo_l2, hi_l2 = (math.log10(v) for v in (*nb["lr_range"], *nb["l2_range"]))
+    b = nb["best"]
+    lines = [f"{len(results)} random trials, lr ~ 10^U[{lo_lr:g}, {hi_lr:g}], "
+             f"lambda ~ 10^U[{lo_l2:g}, {hi_l2:g}]; {nb['n_train']} training / {nb['n_val']} "
+             f"validation {nb['data']} images, {nb['epochs']} epochs each"]
+    lines += [f"val {r['val_accuracy']:.3f}  lr {fmt(r['lr'], 3):>8}  lambda {fmt(r['l2'], 3):>8}"
+              for r in _ranked(results)[:5]]
+    if nb["n_diverged"]:
+        lines.append(f"{nb['n_diverged']} trial(s) diverged (loss NaN/Inf)")
+    lines.append(f"best: trial {b['trial']}, lr {fmt(b['lr'], 3)}, lambda {fmt(b['l2'], 3)}, val accuracy "
+                 f"{b['val_accuracy']:.3f}; test accuracy (measured once, at the end) "
+                 f"{nb['test_accuracy']:.3f} on {nb['n_test']} images")
+    return lines
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Left: every trial in the (lr, lambda) plane coloured by validation accuracy; right: their curves."""
     t = style.labels(_TEXT)
+    nb, results = data["numbers"], data["results"]
+    lr_range, l2_range, b = nb["lr_range"], nb["l2_range"], nb["best"]
     with style.context():
         fig = style.figure(figsize=(11.5, 4.4))
         ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
@@ -192,7 +217,7 @@ def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2
             ax1.scatter([r["lr"] for r in bad], [r["l2"] for r in bad], marker="x", color="C3", s=40,
                         label=t["failed"])
         ax1.scatter([b["lr"]], [b["l2"]], marker="*", s=260, facecolors="none", edgecolors="C3",
-                    linewidths=1.5, label=t["best"].format(v=b["val_accuracy"], t=test_acc))
+                    linewidths=1.5, label=t["best"].format(v=b["val_accuracy"], t=nb["test_accuracy"]))
         fig.colorbar(sc, ax=ax1, label=t["acc"])
         fig.get_layout_engine().set(wspace=0.06)
         ax1.set_xscale("log")
@@ -201,25 +226,48 @@ def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2
         ax1.set_ylim(l2_range[0] / 1.5, l2_range[1] * 1.5)
         ax1.set_xlabel(t["lr"])
         ax1.set_ylabel(t["l2"])
-        ax1.set_title(t["plane"].format(n=trials))
+        ax1.set_title(t["plane"].format(n=len(results)))
         ax1.legend(loc="lower left")
-        k = min(5, len(ok))
-        top = {id(r) for r in ok[:k]}
-        epochs_axis = np.arange(1, epochs + 1)
-        for r in results:
-            if r["curve"] is not None and id(r) not in top:
-                ax2.plot(epochs_axis, r["curve"], color="0.7", lw=0.8)
-        for j, r in enumerate(ok[:k]):
-            ax2.plot(epochs_axis, r["curve"], color=f"C{j}", lw=1.5,
-                     label=f"lr {fmt(r['lr'], 2)}, $\\lambda$ {fmt(r['l2'], 2)}")
-        ax2.plot([], [], color="0.7", lw=0.8, label=t["rest"])
-        ax2.set_xlabel(t["epoch"])
-        ax2.set_ylabel(t["acc"])
-        ax2.set_title(t["curves"])
-        ax2.set_ylim(0, 1)
-        ax2.legend(loc="lower right", title=t["top"].format(k=k))
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        _draw_curves(ax2, results, nb["epochs"], t)
+    return fig
 
+
+def _draw_curves(ax2, results: list[dict], epochs: int, t: dict) -> None:
+    """Validation accuracy per epoch: the best five trials in colour, the others in grey."""
+    ok = _ranked(results)
+    k = min(5, len(ok))
+    top = {id(r) for r in ok[:k]}
+    epochs_axis = np.arange(1, epochs + 1)
+    for r in results:
+        if r["curve"] is not None and id(r) not in top:
+            ax2.plot(epochs_axis, r["curve"], color="0.7", lw=0.8)
+    for j, r in enumerate(ok[:k]):
+        ax2.plot(epochs_axis, r["curve"], color=f"C{j}", lw=1.5,
+                 label=f"lr {fmt(r['lr'], 2)}, $\\lambda$ {fmt(r['l2'], 2)}")
+    ax2.plot([], [], color="0.7", lw=0.8, label=t["rest"])
+    ax2.set_xlabel(t["epoch"])
+    ax2.set_ylabel(t["acc"])
+    ax2.set_title(t["curves"])
+    ax2.set_ylim(0, 1)
+    ax2.legend(loc="lower right", title=t["top"].format(k=k))
+
+
+def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
+        epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
+        val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
+        seed: int = 0) -> Result:
+    """Random search over (learning rate, L2 lambda) scored on a validation split; the best, tested once.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(trials=trials, lr_range=lr_range, l2_range=l2_range, epochs=epochs, batch_size=batch_size,
+                  hidden=hidden, n_train=n_train, val_fraction=val_fraction, n_test=n_test, data=data,
+                  root=root, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))

@@ -52,10 +52,14 @@ Run::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "optimizers-2d"
 SPEC = ("L23", "L24", "L25", "L26")
@@ -171,10 +175,11 @@ def _panels(lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_small_lr)
     return out
 
 
-def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (0.95, 0.1),
-        lrs_adagrad: tuple = (0.1, 0.95, 1.5), lr_small: float = 0.01, lr_adam: float = 0.3,
-        steps: int = 40, steps_small_lr: int = 1000, beta: float = 0.9, gamma: float = 0.9,
-        betas: tuple = (0.9, 0.999), eps: float = 1e-8, tol: float = 1e-2, max_steps: int = 10000) -> Result:
+def compute(*, start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (0.95, 0.1),
+            lrs_adagrad: tuple = (0.1, 0.95, 1.5), lr_small: float = 0.01, lr_adam: float = 0.3,
+            steps: int = 40, steps_small_lr: int = 1000,
+            beta: float = 0.9, gamma: float = 0.9, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
+            tol: float = 1e-2, max_steps: int = 10000) -> dict:
     """Trajectories of the lecture's optimizers on x^2/20 + y^2, steps to tolerance, Adam's bias correction.
 
     Parameters
@@ -196,29 +201,19 @@ def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (
 
     Returns
     -------
-    Result with numbers ``runs`` ({"gd lr=0.95": {method, lr, steps_to_tol, settled_at,
-    diverged_at, final_distance, distance_after_panel}}), ``panels`` (methods, lr, steps),
-    ``first_steps`` ({run: X_1 - X_0}; at lr 0.95 the lecture's (0.665, -3.8) for GD and
-    (0.95, -0.95) for AdaGrad), ``adam_bias_correction`` (first steps with and without,
-    their ratio and the predicted (1 - b1)/sqrt(1 - b2)), ``adam_step_sizes`` (|X_n - X_{n-1}|
-    per coordinate, both variants) and ``trajectories`` ({run: [[x, y], ...]} as drawn).
+    dict
+        ``numbers``: ``runs`` ({"gd lr=0.95": {method, lr, steps_to_tol, settled_at,
+        diverged_at, final_distance, distance_after_panel}}), ``panels`` (methods, lr, steps),
+        ``first_steps`` ({run: X_1 - X_0}; at lr 0.95 the lecture's (0.665, -3.8) for GD and
+        (0.95, -0.95) for AdaGrad), ``adam_bias_correction`` (first steps with and without,
+        their ratio and the predicted (1 - b1)/sqrt(1 - b2)), ``adam_step_sizes`` (|X_n - X_{n-1}|
+        per coordinate, both variants) and ``trajectories`` ({run: [[x, y], ...]} as drawn);
+        ``highlights``; for the figure ``panels`` [(methods, lr, steps)] and ``paths``
+        ({run: X_0..X_N}, every run to ``max_steps`` or more).
     """
-    params = dict(locals())
-    check_param(len(start) == 2 and all(math.isfinite(v) for v in start), "start",
-                f"must be two finite numbers x,y, got {start}")
-    for name, lrs in (("lrs_momentum", lrs_momentum), ("lrs_adagrad", lrs_adagrad)):
-        check_param(len(lrs) >= 1 and all(v > 0 for v in lrs), name, f"must be learning rates > 0, got {lrs}")
-    for name, v in (("lr_small", lr_small), ("lr_adam", lr_adam), ("tol", tol), ("eps", eps)):
-        check_param(v > 0, name, f"must be > 0, got {v}")
-    for name, v in (("steps", steps), ("steps_small_lr", steps_small_lr), ("max_steps", max_steps)):
-        check_param(isinstance(v, int) and 1 <= v <= 1_000_000, name,
-                    f"must be an integer in [1, 1e6], got {v!r}")
-    check_param(0 <= beta < 1, "beta", f"must be in [0, 1), got {beta}")
-    check_param(0 <= gamma < 1, "gamma", f"must be in [0, 1), got {gamma}")
-    check_param(len(betas) == 2 and all(0 <= b < 1 for b in betas), "betas",
-                f"must be b1,b2 in [0, 1), got {betas}")
+    _check(start, lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_small_lr, beta, gamma, betas,
+           eps, tol, max_steps)
     hyper = {"beta": beta, "gamma": gamma, "betas": tuple(betas), "eps": eps}
-
     panels = _panels(lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_small_lr)
     paths: dict[str, np.ndarray] = {}
     runs: dict[str, dict] = {}
@@ -258,37 +253,83 @@ def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (
                             "without": np.abs(np.diff(without_bc[: k + 1], axis=0)).tolist()},
         "trajectories": {key: paths[key][: drawn[key] + 1].tolist() for key in paths},
     }
+    return {"numbers": numbers, "highlights": _highlights(numbers), "panels": panels, "paths": paths}
 
-    def when(r: dict) -> str:
-        if r["diverged_at"] is not None:
-            return f"diverges (||X|| > 1e6 at n = {r['diverged_at']})"
-        s = f"||X|| < {tol:g} at n = {r['steps_to_tol']}" if r["steps_to_tol"] is not None else \
-            f"||X|| >= {tol:g} for all {max_steps} steps"
-        if r["steps_to_tol"] is not None:
-            s += f", stays from n = {r['settled_at']}" if r["settled_at"] is not None else ", does not stay"
-        return s
 
-    highlights = [f"start {tuple(start)}, tol ||X|| < {tol:g}, budget {max_steps} updates"]
-    highlights += [f"{key:<32} {when(r)}" for key, r in runs.items()]
-    abc = numbers["adam_bias_correction"]
-    highlights.append(f"Adam lr {lr_adam:g}, first step: with bias correction "
-                      f"{np.round(first_with, 4).tolist()}, "
-                      f"without {np.round(first_without, 4).tolist()} (ratio {abc['ratio'][0]:.4f}, "
-                      f"predicted (1-b1)/sqrt(1-b2) = {abc['predicted_ratio']:.4f})")
+def _check(start, lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_small_lr, beta, gamma, betas,
+           eps, tol, max_steps) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
+    check_param(len(start) == 2 and all(math.isfinite(v) for v in start), "start",
+                f"must be two finite numbers x,y, got {start}")
+    for name, lrs in (("lrs_momentum", lrs_momentum), ("lrs_adagrad", lrs_adagrad)):
+        check_param(len(lrs) >= 1 and all(v > 0 for v in lrs), name, f"must be learning rates > 0, got {lrs}")
+    for name, v in (("lr_small", lr_small), ("lr_adam", lr_adam), ("tol", tol), ("eps", eps)):
+        check_param(v > 0, name, f"must be > 0, got {v}")
+    for name, v in (("steps", steps), ("steps_small_lr", steps_small_lr), ("max_steps", max_steps)):
+        check_param(isinstance(v, int) and 1 <= v <= 1_000_000, name,
+                    f"must be an integer in [1, 1e6], got {v!r}")
+    check_param(0 <= beta < 1, "beta", f"must be in [0, 1), got {beta}")
+    check_param(0 <= gamma < 1, "gamma", f"must be in [0, 1), got {gamma}")
+    check_param(len(betas) == 2 and all(0 <= b < 1 for b in betas), "betas",
+                f"must be b1,b2 in [0, 1), got {betas}")
 
-    style = figure_style(lang)
+
+def _when(r: dict, tol: float, max_steps: int) -> str:
+    """When run ``r`` reaches (and stays within) the tolerance, in words."""
+    if r["diverged_at"] is not None:
+        return f"diverges (||X|| > 1e6 at n = {r['diverged_at']})"
+    s = f"||X|| < {tol:g} at n = {r['steps_to_tol']}" if r["steps_to_tol"] is not None else \
+        f"||X|| >= {tol:g} for all {max_steps} steps"
+    if r["steps_to_tol"] is not None:
+        s += f", stays from n = {r['settled_at']}" if r["settled_at"] is not None else ", does not stay"
+    return s
+
+
+def _highlights(numbers: dict) -> list[str]:
+    tol, max_steps, abc = numbers["tol"], numbers["max_steps"], numbers["adam_bias_correction"]
+    lines = [f"start {tuple(numbers['start'])}, tol ||X|| < {tol:g}, budget {max_steps} updates"]
+    lines += [f"{key:<32} {_when(r, tol, max_steps)}" for key, r in numbers["runs"].items()]
+    lines.append(f"Adam lr {abc['lr']:g}, first step: with bias correction "
+                 f"{np.round(abc['first_step_with'], 4).tolist()}, "
+                 f"without {np.round(abc['first_step_without'], 4).tolist()} (ratio {abc['ratio'][0]:.4f}, "
+                 f"predicted (1-b1)/sqrt(1-b2) = {abc['predicted_ratio']:.4f})")
+    return lines
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """A panel of trajectories per (methods, lr), then Adam's step sizes with and without bias correction."""
     t = style.labels(_TEXT)
+    nb, panels = data["numbers"], data["panels"]
+    start = nb["start"]
     with style.context():
         fig = style.figure(figsize=(13, 12))
         axes = fig.subplots(3, 3).ravel()
         for ax, (methods, lr, n) in zip(axes, panels, strict=False):
-            _draw_panel(ax, methods, lr, n, paths, runs, start, t, tol, max_steps)
-        _draw_steps(axes[len(panels)] if len(panels) < axes.size else None, numbers, lr_adam, t)
+            _draw_panel(ax, methods, lr, n, data["paths"], nb["runs"], start, t, nb["tol"], nb["max_steps"])
+        _draw_steps(axes[len(panels)] if len(panels) < axes.size else None, nb,
+                    nb["adam_bias_correction"]["lr"], t)
         for ax in axes[len(panels) + 1:]:
             ax.set_visible(False)
         fig.suptitle(t["suptitle"].format(x0=start[0], y0=start[1]))
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+    return fig
 
+
+def run(*, lang: str = "en", start: tuple = (-7.0, 2.0), lrs_momentum: tuple = (0.95, 0.1),
+        lrs_adagrad: tuple = (0.1, 0.95, 1.5), lr_small: float = 0.01, lr_adam: float = 0.3,
+        steps: int = 40, steps_small_lr: int = 1000, beta: float = 0.9, gamma: float = 0.9,
+        betas: tuple = (0.9, 0.999), eps: float = 1e-8, tol: float = 1e-2, max_steps: int = 10000) -> Result:
+    """Trajectories of the lecture's optimizers on x^2/20 + y^2, steps to tolerance, Adam's bias correction.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    data = compute(start=start, lrs_momentum=lrs_momentum, lrs_adagrad=lrs_adagrad, lr_small=lr_small,
+                   lr_adam=lr_adam, steps=steps, steps_small_lr=steps_small_lr, beta=beta, gamma=gamma,
+                   betas=betas, eps=eps, tol=tol, max_steps=max_steps)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                  highlights=data["highlights"], style=style)
 
 #: Every panel's legend sits under its x label, where it hides no path (the paths fill the panels).
 _LEGEND_BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "fontsize": 8, "borderaxespad": 0.0,

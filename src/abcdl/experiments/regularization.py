@@ -42,9 +42,14 @@ Run::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ._base import Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, figure_style, main
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from ._training import check_data, curve_recorder, diverged_as_param_error, load_subset, weight_names
 
 NAME = "regularization"
@@ -96,10 +101,9 @@ def train_one(method: str, ds, hidden, epochs: int, lr: float, batch_size: int, 
             "zero_fraction": float(np.mean(np.abs(w) < ZERO_TOL))}
 
 
-def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tuple = (256, 256),
-        epochs: int = 150, lr: float = 0.1, batch_size: int = 100, l2: float = 1.0, l1: float = 0.1,
-        dropout: float = 0.5, eval_every: int = 3, data: str = "mnist", root: str = "",
-        seed: int = 0) -> Result:
+def compute(*, n_train: int = 1000, n_test: int = 5000, hidden: tuple = (256, 256), epochs: int = 150,
+            lr: float = 0.1, batch_size: int = 100, l2: float = 1.0, l1: float = 0.1, dropout: float = 0.5,
+            eval_every: int = 3, data: str = "mnist", root: str = "", seed: int = 0) -> dict:
     """Train the same over-fitting MLP without regularization, with L2, with L1 and with dropout.
 
     Parameters
@@ -127,26 +131,14 @@ def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tu
 
     Returns
     -------
-    Result with numbers ``final`` = {method: {"train_accuracy", "test_accuracy", "gap",
-    "train_loss", "test_loss", "test_loss_min", "sum_w2" (sum of squared weights),
-    "zero_fraction" (share of |w| < 1e-3)}} for methods none, l2, l1, dropout; and ``epochs_measured``.
+    dict
+        ``numbers``: ``final`` = {method: {"train_accuracy", "test_accuracy", "gap",
+        "train_loss", "test_loss", "test_loss_min", "sum_w2" (sum of squared weights),
+        "zero_fraction" (share of |w| < 1e-3)}} for methods none, l2, l1, dropout; and
+        ``epochs_measured``; ``highlights``; for the figure ``curves`` ({method: the
+        recorder's curves: "x", and "train"/"test" {"loss", "accuracy"}}).
     """
-    params = dict(locals())
-    check_data(data)
-    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
-                f"need positive integer widths, got {hidden}")
-    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
-    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
-    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
-    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
-    check_param(l2 >= 0, "l2", f"must be >= 0, got {l2}")
-    check_param(l1 >= 0, "l1", f"must be >= 0, got {l1}")
-    # the decay step W <- (1 - lr lambda/m) W alone overshoots and grows without bound when lr lambda/m >= 2
-    check_param(lr * l2 / batch_size < 2, "l2", f"lr * l2 / batch_size = {lr * l2 / batch_size:g} >= 2: "
-                "the weight-decay step W <- (1 - lr lambda/m) W diverges; use a smaller l2 or lr")
-    check_param(0 <= dropout < 1, "dropout", f"must be in [0, 1), got {dropout}")
-    check_param(eval_every >= 1, "eval_every", f"must be >= 1, got {eval_every}")
+    _check(n_train, n_test, hidden, epochs, lr, batch_size, l2, l1, dropout, eval_every, data)
     rng = np.random.default_rng(seed)
     ds = load_subset(data, root, n_train, n_test, rng)
     init_seed, batch_seed = (int(s) for s in rng.integers(2**32, size=2))
@@ -165,34 +157,63 @@ def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tu
     numbers = {"data": data, "n_train": len(ds.x_train), "n_test": len(ds.x_test), "hidden": hidden,
                "epochs": epochs, "lr": lr, "l2": l2, "l1": l1, "dropout": dropout,
                "epochs_measured": runs["none"]["curves"]["x"], "final": final}
-    value = {"none": 0, "l2": l2, "l1": l1, "dropout": dropout}
-    plain = {"none": "none", "l2": f"L2 lambda={l2:g}", "l1": f"L1 lambda={l1:g}",
-             "dropout": f"dropout p={dropout:g}"}
-    arch = "-".join(map(str, (ds.n_features, *hidden, 10)))
-    highlights = [f"{len(ds.x_train)} {data} training images, MLP {arch}, SGD lr {lr:g}, {epochs} epochs; "
-                  f"test accuracy on {len(ds.x_test)} test images (reporting only)"]
-    for m in METHODS:
-        f = final[m]
-        highlights.append(f"{plain[m]:<18} "
-                          f"train {f['train_accuracy']:.3f}  test {f['test_accuracy']:.3f}  "
-                          f"gap {f['gap']:.3f}  "
-                          f"test loss {f['test_loss']:.3f} (min {f['test_loss_min']:.3f})  "
-                          f"sum w^2 {f['sum_w2']:.0f}  |w|<1e-3 {f['zero_fraction']:.1%}")
+    return {"numbers": numbers, "highlights": _highlights(numbers, ds.n_features),
+            "curves": {m: r["curves"] for m, r in runs.items()}}
 
-    style = figure_style(lang)
+
+def _check(n_train, n_test, hidden, epochs, lr, batch_size, l2, l1, dropout, eval_every, data) -> None:
+    """ParamError for the first bad parameter of :func:`compute`."""
+    check_data(data)
+    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
+                f"need positive integer widths, got {hidden}")
+    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
+    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
+    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
+    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    check_param(l2 >= 0, "l2", f"must be >= 0, got {l2}")
+    check_param(l1 >= 0, "l1", f"must be >= 0, got {l1}")
+    # the decay step W <- (1 - lr lambda/m) W alone overshoots and grows without bound when lr lambda/m >= 2
+    check_param(lr * l2 / batch_size < 2, "l2", f"lr * l2 / batch_size = {lr * l2 / batch_size:g} >= 2: "
+                "the weight-decay step W <- (1 - lr lambda/m) W diverges; use a smaller l2 or lr")
+    check_param(0 <= dropout < 1, "dropout", f"must be in [0, 1), got {dropout}")
+    check_param(eval_every >= 1, "eval_every", f"must be >= 1, got {eval_every}")
+
+
+def _highlights(nb: dict, n_features: int) -> list[str]:
+    plain = {"none": "none", "l2": f"L2 lambda={nb['l2']:g}", "l1": f"L1 lambda={nb['l1']:g}",
+             "dropout": f"dropout p={nb['dropout']:g}"}
+    arch = "-".join(map(str, (n_features, *nb["hidden"], 10)))
+    lines = [f"{nb['n_train']} {nb['data']} training images, MLP {arch}, SGD lr {nb['lr']:g}, "
+             f"{nb['epochs']} epochs; test accuracy on {nb['n_test']} test images (reporting only)"]
+    for m in METHODS:
+        f = nb["final"][m]
+        lines.append(f"{plain[m]:<18} "
+                     f"train {f['train_accuracy']:.3f}  test {f['test_accuracy']:.3f}  "
+                     f"gap {f['gap']:.3f}  "
+                     f"test loss {f['test_loss']:.3f} (min {f['test_loss_min']:.3f})  "
+                     f"sum w^2 {f['sum_w2']:.0f}  |w|<1e-3 {f['zero_fraction']:.1%}")
+    return lines
+
+
+def draw(data: dict, style: FigureStyle) -> Figure:
+    """Train and test accuracy per epoch, the test loss per epoch, and the final accuracies with their gap."""
     t = style.labels(_TEXT)
+    nb, curves = data["numbers"], data["curves"]
+    final = nb["final"]
+    labels = {m: t[m].format(v=v) for m, v in (("none", 0), ("l2", nb["l2"]), ("l1", nb["l1"]),
+                                                ("dropout", nb["dropout"]))}
     with style.context():
         fig = style.figure(figsize=(14, 4.3))
         ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1.0, 0.9]})
         for i, m in enumerate(METHODS):
-            c = runs[m]["curves"]
-            label = t[m].format(v=value[m])
-            ax1.plot(c["x"], c["train"]["accuracy"], color=f"C{i}", lw=1.3, label=label)
+            c = curves[m]
+            ax1.plot(c["x"], c["train"]["accuracy"], color=f"C{i}", lw=1.3, label=labels[m])
             ax1.plot(c["x"], c["test"]["accuracy"], color=f"C{i}", lw=1.3, ls="--")
-            ax2.plot(c["x"], c["test"]["loss"], color=f"C{i}", lw=1.3, label=label)
+            ax2.plot(c["x"], c["test"]["loss"], color=f"C{i}", lw=1.3, label=labels[m])
         ax1.set_xlabel(t["epoch"])
         ax1.set_ylabel(t["acc"])
-        lo = min(min(runs[m]["curves"]["test"]["accuracy"][1:] or [0.5]) for m in METHODS)
+        lo = min(min(curves[m]["test"]["accuracy"][1:] or [0.5]) for m in METHODS)
         ax1.set_ylim(max(0.0, lo - 0.05), 1.005)
         ax1.set_title(t["acc_title"])
         ax1.legend(loc="lower right")
@@ -203,24 +224,45 @@ def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tu
         ax2.set_ylim(0.8 * bottom, bottom + 2.5 * (top - bottom) + 0.1)   # the late epochs, not epoch 0
         ax2.set_title(t["loss_title"])
         ax2.legend(loc="upper right")
-        x = np.arange(len(METHODS))
-        tr = [final[m]["train_accuracy"] for m in METHODS]
-        te = [final[m]["test_accuracy"] for m in METHODS]
-        ax3.bar(x - 0.2, tr, 0.4, color="0.55", label=t["train"])
-        ax3.bar(x + 0.2, te, 0.4, color=[f"C{i}" for i in range(len(METHODS))], label=t["test"])
-        for i, m in enumerate(METHODS):
-            ax3.annotate(t["gap"].format(g=final[m]["gap"]), (x[i], max(tr[i], te[i])), ha="center",
-                         va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
-        ax3.set_xticks(x, [""] * len(METHODS))        # tick labels are drawn in DejaVu Sans: no Hangul there
-        for i, m in enumerate(METHODS):
-            ax3.text(x[i], -0.02, t[m].format(v=value[m]), transform=ax3.get_xaxis_transform(), ha="right",
-                     va="top", rotation=15, rotation_mode="anchor", fontsize=7.5)
-        ax3.set_ylim(max(0.0, min(te) - 0.1), 1.04)
-        ax3.set_ylabel(t["acc"])
-        ax3.set_title(t["bar_title"])
-        ax3.legend(loc="lower right")
-    return Result(NAME, SPEC, numbers, fig, params=params, highlights=highlights, style=style)
+        _draw_bars(ax3, final, labels, t)
+    return fig
 
+
+def _draw_bars(ax3, final: dict, labels: dict, t: dict) -> None:
+    """Final train and test accuracy of each method, the gap written above."""
+    x = np.arange(len(METHODS))
+    tr = [final[m]["train_accuracy"] for m in METHODS]
+    te = [final[m]["test_accuracy"] for m in METHODS]
+    ax3.bar(x - 0.2, tr, 0.4, color="0.55", label=t["train"])
+    ax3.bar(x + 0.2, te, 0.4, color=[f"C{i}" for i in range(len(METHODS))], label=t["test"])
+    for i, m in enumerate(METHODS):
+        ax3.annotate(t["gap"].format(g=final[m]["gap"]), (x[i], max(tr[i], te[i])), ha="center",
+                     va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
+    ax3.set_xticks(x, [""] * len(METHODS))        # tick labels are drawn in DejaVu Sans: no Hangul there
+    for i, m in enumerate(METHODS):
+        ax3.text(x[i], -0.02, labels[m], transform=ax3.get_xaxis_transform(), ha="right",
+                 va="top", rotation=15, rotation_mode="anchor", fontsize=7.5)
+    ax3.set_ylim(max(0.0, min(te) - 0.1), 1.04)
+    ax3.set_ylabel(t["acc"])
+    ax3.set_title(t["bar_title"])
+    ax3.legend(loc="lower right")
+
+
+def run(*, lang: str = "en", n_train: int = 1000, n_test: int = 5000, hidden: tuple = (256, 256),
+        epochs: int = 150, lr: float = 0.1, batch_size: int = 100, l2: float = 1.0, l1: float = 0.1,
+        dropout: float = 0.5, eval_every: int = 3, data: str = "mnist", root: str = "",
+        seed: int = 0) -> Result:
+    """Train the same over-fitting MLP without regularization, with L2, with L1 and with dropout.
+
+    ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
+    Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
+    """
+    params = dict(locals())
+    out = compute(n_train=n_train, n_test=n_test, hidden=hidden, epochs=epochs, lr=lr, batch_size=batch_size,
+                  l2=l2, l1=l1, dropout=dropout, eval_every=eval_every, data=data, root=root, seed=seed)
+    style = figure_style(lang)
+    return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
+                  highlights=out["highlights"], style=style)
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))
