@@ -10,6 +10,7 @@ function needs them.  The command line, :mod:`abcdl.cli`, is imported by the
 from __future__ import annotations
 
 from . import (
+    autograd,
     callbacks,
     checkpoint,
     data,
@@ -36,6 +37,7 @@ from .parameter import Parameter
 
 __all__ = [
     "__version__", "Parameter", "Module", "seed", "get_rng", "set_default_dtype", "get_default_dtype",
-    "save", "load", "callbacks", "checkpoint", "data", "experiments", "functions", "history", "init",
-    "layers", "losses", "metrics", "models", "numdiff", "optim", "regularizers", "report", "summary", "train",
+    "save", "load", "autograd", "callbacks", "checkpoint", "data", "experiments", "functions", "history",
+    "init", "layers", "losses", "metrics", "models", "numdiff", "optim", "regularizers", "report", "summary",
+    "train",
 ]
