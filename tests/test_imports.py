@@ -92,22 +92,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-# Cycles confined to these packages are reported but tolerated, for now: abcdl.autograd (L39, written
-# alongside this test) has its tensor and op modules import each other (the Tensor operators call the
-# ops, and the ops build Tensors).  Any cycle that reaches a module outside them fails.  Remove the
-# entry once autograd's import graph is a tree; nothing else may be added here.
-TOLERATED_CYCLE_PACKAGES = ("abcdl.autograd.",)
-
-
-def _tolerated(cycle: list[str]) -> bool:
-    return any(all(m.startswith(pkg) for m in cycle) for pkg in TOLERATED_CYCLE_PACKAGES)
-
-
 def test_imports_graph_has_no_cycle():
     graph = import_graph()
     assert len(graph) > 50 and graph["abcdl.module"] == {"abcdl.parameter"}
-    new = [c for c in cycles(graph) if not _tolerated(c)]
-    assert not new, "import cycles: " + "; ".join(" <-> ".join(c) for c in new)
+    found = cycles(graph)
+    assert not found, "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
 @pytest.mark.parametrize("graph, expected", [

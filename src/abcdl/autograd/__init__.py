@@ -81,13 +81,12 @@ Pictures: ``to_dot(loss)`` returns DOT text; ``draw_graph(loss, "graph.png")``
 renders it with Graphviz when ``dot`` is installed, otherwise with matplotlib.
 """
 
-# tensor first: it defines Tensor, then imports the engine and the op modules that build on it.
-from .tensor import Tensor, as_tensor, tensor  # isort: skip
 from .engine import backward, grad, topological_order
 from .function import Function
 from .graph import draw_graph, to_dot
 from .leaf import ParamTensor, param
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .operators import setup_tensor
 from .ops_arith import add, div, mul, neg, pow, sub
 from .ops_conv import col2im, conv2d, im2col, max_pool2d
 from .ops_linalg import linear, matmul
@@ -95,6 +94,9 @@ from .ops_math import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from .ops_nn import batch_norm, dropout, log_softmax, mse, softmax, softmax_cross_entropy
 from .ops_reduce import max, mean, sum
 from .ops_shape import broadcast_to, concatenate, getitem, reshape, sum_to, transpose
+from .tensor import Tensor, as_tensor, tensor
+
+setup_tensor()          # Tensor's operators and backward, now that the ops and the engine exist
 
 __all__ = [
     "Tensor", "ParamTensor", "Function", "tensor", "param", "as_tensor",

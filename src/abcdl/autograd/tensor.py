@@ -1,16 +1,21 @@
 """``Tensor``: a value in a define-by-run graph, with its gradient (L39).
 
 A Tensor wraps a NumPy array.  Operations on Tensors (the op functions, and
-the operators below that call them) record which :class:`~abcdl.autograd.function.Function`
+the operators that call them) record which :class:`~abcdl.autograd.function.Function`
 made each result (``creator``), so ``Tensor.backward()`` can walk the graph
 from the output back to the leaves (see :mod:`abcdl.autograd.engine`).
+
+This module defines the data type only: what a Tensor holds and how it looks.
+Its operators (``+ - * / ** @``, ``x[i]``, ``.T``, ``.sum()``, ...) and
+``backward`` call the op modules and the engine, which are built *on* Tensor,
+so they are attached afterwards by :mod:`abcdl.autograd.operators` (DeZero's
+``setup_variable``): every module of the package imports this one, and this
+one imports none of them (no import cycle).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from ..parameter import Parameter
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
@@ -71,12 +76,6 @@ class Tensor:
         self.creator = None
         self.name = name
 
-    # -- leaves made from abcdl Parameters -----------------------------------------
-    @staticmethod
-    def from_parameter(p: Parameter) -> Tensor:
-        """A leaf whose data IS ``p.data`` and whose gradient accumulates into ``p.grad`` (a ParamTensor)."""
-        return _leaf.ParamTensor(p)
-
     # -- what the value looks like -------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
@@ -135,121 +134,13 @@ class Tensor:
             extra = ", requires_grad=True"
         return f"Tensor({values}, shape={self.shape}, dtype={self.dtype}{extra})"
 
-    # -- gradients -----------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
-        """Accumulate dJ/dx into ``.grad`` of every leaf x that requires it (J = this tensor).
-
-        Parameters
-        ----------
-        gradient : array_like or Tensor, optional
-            dJ/dself, the upstream gradient G; needed unless this tensor has one
-            element (then 1).  With G the leaves receive the gradient of sum(self * G).
-        retain_graph : bool
-            Keep the graph so that backward can run through it again; by default
-            it is freed when backward is done (a second backward raises ``RuntimeError``).
-        create_graph : bool
-            Record the backward pass too (implies ``retain_graph``), so that the
-            gradients can be differentiated again.
-        """
-        _engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
-
+    # -- gradients (``backward`` is attached by :mod:`.operators`) --------------------
     def _accumulate_grad(self, g: Tensor, create_graph: bool) -> None:
         """x.grad <- x.grad + g (out of place; the first gradient is copied unless it carries a graph)."""
         if self.grad is None:
             self.grad = g if create_graph else _new_tensor(np.array(g.data, copy=True))
         else:
             self.grad = self.grad + g
-
-    # -- operators: thin wrappers around the op functions below ----------------------
-    def __add__(self, other):
-        return _arith.add(self, other)
-
-    def __radd__(self, other):
-        return _arith.add(other, self)
-
-    def __sub__(self, other):
-        return _arith.sub(self, other)
-
-    def __rsub__(self, other):
-        return _arith.sub(other, self)
-
-    def __mul__(self, other):
-        return _arith.mul(self, other)
-
-    def __rmul__(self, other):
-        return _arith.mul(other, self)
-
-    def __truediv__(self, other):
-        return _arith.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _arith.div(other, self)
-
-    def __neg__(self):
-        return _arith.neg(self)
-
-    def __abs__(self):
-        return _math.abs(self)
-
-    def __pow__(self, exponent):
-        return _arith.pow(self, exponent)
-
-    def __rpow__(self, base):
-        return _arith.rpow(base, self)
-
-    def __matmul__(self, other):
-        return _linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _linalg.matmul(other, self)
-
-    def __getitem__(self, index):
-        return _shape.getitem(self, index)
-
-    @property
-    def T(self) -> Tensor:
-        return _shape.transpose(self)
-
-    def transpose(self, *axes) -> Tensor:
-        return _shape.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int)
-                                else (axes or None))
-
-    def reshape(self, *shape) -> Tensor:
-        return _shape.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int)
-                              else shape)
-
-    def broadcast_to(self, shape) -> Tensor:
-        return _shape.broadcast_to(self, shape)
-
-    def sum_to(self, shape) -> Tensor:
-        return _shape.sum_to(self, shape)
-
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _reduce.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _reduce.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _reduce.max(self, axis, keepdims)
-
-    def exp(self) -> Tensor:
-        return _math.exp(self)
-
-    def log(self) -> Tensor:
-        return _math.log(self)
-
-    def tanh(self) -> Tensor:
-        return _math.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _math.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return _math.relu(self)
-
-    def sqrt(self) -> Tensor:
-        return _math.sqrt(self)
 
 
 def tensor(data, requires_grad: bool = False, name: str | None = None, dtype=None) -> Tensor:
@@ -269,13 +160,3 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
         return _new_tensor(np.asarray(x, dtype=like.data.dtype))
     return Tensor(x)
 
-
-# The methods above call the engine and the op functions; those modules build on
-# Tensor (defined above), so they are imported here, after it.
-from . import engine as _engine  # noqa: E402
-from . import leaf as _leaf  # noqa: E402
-from . import ops_arith as _arith  # noqa: E402
-from . import ops_linalg as _linalg  # noqa: E402
-from . import ops_math as _math  # noqa: E402
-from . import ops_reduce as _reduce  # noqa: E402
-from . import ops_shape as _shape  # noqa: E402
