@@ -17,7 +17,7 @@ import textwrap
 from .. import __version__
 
 # Subcommand modules, in the order `abcdl --help` lists them.
-COMMANDS = ["train", "evaluate", "predict", "selfcheck", "demo"]
+COMMANDS = ["train", "evaluate", "predict", "serve", "selfcheck", "demo"]
 
 
 class CLIError(Exception):

@@ -114,7 +114,8 @@ def read_image(source, name: str, max_pixels: int | None = None, formats: tuple[
     except FileNotFoundError:
         raise CLIError(f"{name}: file not found") from None
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise CLIError(f"{name}: not an image that Pillow can read ({squash(exc)})") from exc
+        detail = f" ({squash(exc)})" if isinstance(source, (str, Path)) else ""   # no object reprs
+        raise CLIError(f"{name}: not an image that Pillow can read{detail}") from exc
     except (OSError, ValueError, SyntaxError) as exc:       # truncated or damaged image data
         raise CLIError(f"{name}: cannot read the image ({squash(exc)})") from exc
     return img, notes
