@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..callbacks import Callback
 from . import CLIError
 from ._datasets import DATASETS
 
@@ -248,71 +249,38 @@ def peak_memory_mb() -> float | None:
         return None
 
 
-class EpochTable:
-    """What ``abcdl train`` shows while it trains: a table with one row per finished epoch, and on a
-    terminal a progress bar for the running epoch (transient, on stderr).  Built as a
-    :class:`abcdl.callbacks.Callback` by :func:`epoch_table`::
+class EpochTable(Callback):
+    """What ``abcdl train`` prints while it trains: one row per finished epoch (L36, L37)::
 
         epoch  train loss  train acc  val loss  val acc        lr     time
          1/15      0.2553     92.22%    0.1234   96.12%   1.0e-03    2.21s
+
+    On a terminal, ``abcdl train`` puts :class:`abcdl.callbacks.ProgressBar` (``leave=False``)
+    before it in the callback list, so the running epoch's bar is cleared before its row prints.
     """
 
     HEADER = "epoch  train loss  train acc  val loss  val acc        lr     time"
 
+    def __init__(self, epochs: int, out=None) -> None:
+        self.epochs = epochs
+        self.out = out or sys.stdout
+        self.width = len(str(epochs))
 
-def epoch_table(epochs: int, steps: int, bar: bool, out=None):
-    """A Callback printing :class:`EpochTable` rows to ``out`` (stdout); ``bar``: a tqdm bar per epoch."""
-    from ..callbacks import Callback
+    def on_train_begin(self, logs=None) -> None:
+        print(self.HEADER, file=self.out, flush=True)
 
-    class _Table(Callback, EpochTable):
-        def __init__(self) -> None:
-            self.out = out or sys.stdout
-            self.width = len(str(epochs))
-            self._bar = None
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self.t0 = time.perf_counter()
 
-        def on_train_begin(self, logs=None) -> None:
-            print(self.HEADER, file=self.out, flush=True)
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        logs = logs or {}
 
-        def on_epoch_begin(self, epoch, logs=None) -> None:
-            self.t0 = time.perf_counter()
-            self.loss_sum, self.seen, self.next_post = 0.0, 0, 0.0
-            if bar:
-                from tqdm.auto import tqdm
+        def num(key, fmt):
+            v = logs.get(key)
+            return format(v, fmt) if v is not None else "-"
 
-                self._bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=False,
-                                 dynamic_ncols=True, file=sys.stderr)
-
-        def on_batch_end(self, batch, logs=None) -> None:
-            if self._bar is None:
-                return
-            self.loss_sum += logs["loss"] * logs["size"]
-            self.seen += logs["size"]
-            self._bar.update(1)
-            now = time.perf_counter()
-            if now >= self.next_post:                        # a few updates a second are enough
-                self._bar.set_postfix_str(f"loss={self.loss_sum / self.seen:.4f}", refresh=False)
-                self.next_post = now + 0.2
-
-        def _close(self) -> None:
-            if self._bar is not None:
-                self._bar.close()
-                self._bar = None
-
-        def on_epoch_end(self, epoch, logs=None) -> None:
-            self._close()
-            logs = logs or {}
-
-            def num(key, fmt):
-                v = logs.get(key)
-                return format(v, fmt) if v is not None else "-"
-
-            ep = f"{epoch + 1:>{self.width}}/{epochs}"
-            seconds = time.perf_counter() - self.t0
-            print(f"{ep:>5}  {num('loss', '10.4f')}  {num('accuracy', '9.2%')}  {num('val_loss', '8.4f')}  "
-                  f"{num('val_accuracy', '7.2%')}  {num('lr', '8.1e')}  {seconds:6.2f}s",
-                  file=self.out, flush=True)
-
-        def on_train_end(self, logs=None) -> None:
-            self._close()
-
-    return _Table()
+        ep = f"{epoch + 1:>{self.width}}/{self.epochs}"
+        seconds = time.perf_counter() - self.t0
+        print(f"{ep:>5}  {num('loss', '10.4f')}  {num('accuracy', '9.2%')}  {num('val_loss', '8.4f')}  "
+              f"{num('val_accuracy', '7.2%')}  {num('lr', '8.1e')}  {seconds:6.2f}s",
+              file=self.out, flush=True)

@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..callbacks import ProgressBar
 from . import CLIError
 from ._common import (
     METRICS_FILE,
     MODEL_FILE,
+    EpochTable,
     HelpFormatter,
-    epoch_table,
     positive_int,
     softmax,
     squash,
@@ -337,9 +338,10 @@ def _train(args, setup: dict, data: dict):
     x_train, t_train = data["train"]
     t_fit, cpu_fit = time.perf_counter(), time.process_time()
     callbacks = [setup["sched"]] if setup["sched"] else []
+    if args.verbose == 1:                                      # the running epoch's bar, cleared at its end
+        callbacks.append(ProgressBar(leave=False))
     if args.verbose:
-        steps = -(-len(x_train) // args.batch_size)              # ceil(m / batch size) steps per epoch
-        callbacks.append(epoch_table(args.epochs, steps, bar=args.verbose == 1))
+        callbacks.append(EpochTable(args.epochs))
     try:
         history = fit(setup["model"], setup["loss_fn"], setup["opt"], (x_train, t_train), epochs=args.epochs,
                       batch_size=args.batch_size, validation=data["val"], callbacks=callbacks, verbose=0,
