@@ -63,7 +63,10 @@ A node used twice receives the sum of both gradients.  The topological order
 is found without recursion, so graphs of any depth work.
 
 The hand-written layers, rebuilt from these ops (float64 results agree with
-``forward``/``backward`` to rounding; most are bit for bit)::
+``forward``/``backward`` to rounding; most are bit for bit).  :mod:`abcdl.autograd.nn`
+writes each one out (``nn.linear_layer(layer, x)``, ..., ``nn.from_layer(model)``,
+``nn.from_loss(loss_fn)``) and wraps a whole model as a Module whose forward and
+backward run through the graph (``nn.Graph(model)``, trained by ``abcdl.train.fit``)::
 
     Linear           linear(x, param(l.W), param(l.b))
     ReLU/Tanh/...    relu(x), tanh(x), sigmoid(x); LeakyReLU: relu(x) - s * relu(-x)
@@ -81,6 +84,7 @@ Pictures: ``to_dot(loss)`` returns DOT text; ``draw_graph(loss, "graph.png")``
 renders it with Graphviz when ``dot`` is installed, otherwise with matplotlib.
 """
 
+from . import nn
 from .engine import backward, grad, topological_order
 from .function import Function
 from .graph import draw_graph, to_dot
@@ -99,7 +103,7 @@ from .tensor import Tensor, as_tensor, tensor
 setup_tensor()          # Tensor's operators and backward, now that the ops and the engine exist
 
 __all__ = [
-    "Tensor", "ParamTensor", "Function", "tensor", "param", "as_tensor",
+    "nn", "Tensor", "ParamTensor", "Function", "tensor", "param", "as_tensor",
     "backward", "grad", "topological_order", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "to_dot", "draw_graph",
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
