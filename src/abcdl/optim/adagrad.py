@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number, sqrt_plus_eps
+from .base import Optimizer, check_flag, check_number, sqrt_plus_eps
 
 __all__ = ["AdaGrad"]
 
@@ -55,9 +55,7 @@ class AdaGrad(Optimizer):
         self.lr_decay = check_number("AdaGrad", "lr_decay", lr_decay)
         self.initial_accumulator_value = check_number(
             "AdaGrad", "initial_accumulator_value", initial_accumulator_value)
-        if not isinstance(eps_inside_sqrt, (bool, np.bool_)):
-            raise ValueError(f"AdaGrad: eps_inside_sqrt must be True or False, got {eps_inside_sqrt!r}")
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.eps_inside_sqrt = check_flag("AdaGrad", "eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"h": np.full_like(p.data, self.initial_accumulator_value)}

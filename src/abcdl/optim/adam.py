@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number, sqrt_plus_eps
+from .base import Optimizer, check_flag, check_number, sqrt_plus_eps
 
 __all__ = ["Adam", "AdamW"]
 
@@ -65,11 +65,8 @@ class Adam(Optimizer):
                       check_number(name, "betas[1]", betas[1], 0.0, 1.0))
         self.eps = check_number(name, "eps", eps)
         self.weight_decay = check_number(name, "weight_decay", weight_decay)
-        for flag_name, flag in (("bias_correction", bias_correction), ("eps_inside_sqrt", eps_inside_sqrt)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise ValueError(f"{name}: {flag_name} must be True or False, got {flag!r}")
-        self.bias_correction = bool(bias_correction)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.bias_correction = check_flag(name, "bias_correction", bias_correction)
+        self.eps_inside_sqrt = check_flag(name, "eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}

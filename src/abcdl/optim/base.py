@@ -42,6 +42,13 @@ def check_number(owner: str, name: str, value, low: float = 0.0, high: float | N
     return v
 
 
+def check_flag(owner: str, name: str, value) -> bool:
+    """``value`` as a python bool, or ``ValueError`` naming the argument."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def sqrt_plus_eps(s: np.ndarray, eps: float, inside: bool, out: np.ndarray) -> np.ndarray:
     """The adaptive methods' denominator, written into ``out`` (L24-L26).
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number, sqrt_plus_eps
+from .base import Optimizer, check_flag, check_number, sqrt_plus_eps
 
 __all__ = ["RMSProp"]
 
@@ -58,11 +58,8 @@ class RMSProp(Optimizer):
         self.eps = check_number("RMSProp", "eps", eps)
         self.momentum = check_number("RMSProp", "momentum", momentum, 0.0, 1.0)
         self.weight_decay = check_number("RMSProp", "weight_decay", weight_decay)
-        for name, flag in (("centered", centered), ("eps_inside_sqrt", eps_inside_sqrt)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise ValueError(f"RMSProp: {name} must be True or False, got {flag!r}")
-        self.centered = bool(centered)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.centered = check_flag("RMSProp", "centered", centered)
+        self.eps_inside_sqrt = check_flag("RMSProp", "eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         state = {"h": np.zeros_like(p.data)}

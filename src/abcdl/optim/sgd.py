@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .base import Optimizer, check_number
+from .base import Optimizer, check_flag, check_number
 
 __all__ = ["SGD"]
 
@@ -53,11 +53,9 @@ class SGD(Optimizer):
         self.momentum = check_number("SGD", "momentum", momentum, 0.0, 1.0)
         self.dampening = check_number("SGD", "dampening", dampening, 0.0, 1.0, high_open=False)
         self.weight_decay = check_number("SGD", "weight_decay", weight_decay)
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise ValueError(f"SGD: nesterov must be True or False, got {nesterov!r}")
-        if nesterov and (self.momentum == 0 or self.dampening != 0):
+        self.nesterov = check_flag("SGD", "nesterov", nesterov)
+        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0")
-        self.nesterov = bool(nesterov)
 
     def _init_state(self, p: Parameter) -> dict[str, np.ndarray]:
         return {"v": np.zeros_like(p.data)} if self.momentum != 0 else {}
