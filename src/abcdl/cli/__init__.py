@@ -12,37 +12,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import textwrap
 
-from .. import __version__
+from .._version import __version__
+from ..fonts import font_origin
+from ._datasets import data_report
+from ._errors import MAX_LINE, CLIError, error_lines
+
+__all__ = ["CLIError", "MAX_LINE", "COMMANDS", "main", "build_parser", "one_line_errors"]
 
 # Subcommand modules, in the order `abcdl --help` lists them.
 COMMANDS = ["train", "evaluate", "predict", "serve", "selfcheck", "demo"]
-
-
-class CLIError(Exception):
-    """An error the user can fix; exit status 2.
-
-    The message is one line, or a few: the first says what went wrong, the next ones
-    what to do (``main`` indents them under the first).  No line should be longer than
-    :data:`MAX_LINE` characters; ``main`` wraps one that is.
-    """
-
-
-MAX_LINE = 200
-
-
-def error_lines(command: str, exc: BaseException) -> list[str]:
-    """``abcdl COMMAND: error: <first line>`` and the other lines indented, each at most MAX_LINE long."""
-    lines = str(exc).splitlines() or [""]
-    out = [f"abcdl {command}: error: {lines[0]}", *("  " + line for line in lines[1:])]
-    wrapped = []
-    for line in out:
-        if len(line) <= MAX_LINE:
-            wrapped.append(line)
-        else:
-            wrapped += textwrap.wrap(line, MAX_LINE - 40, subsequent_indent="    ", break_on_hyphens=False)
-    return wrapped
 
 
 class _VersionAction(argparse.Action):
@@ -52,9 +31,6 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from ..fonts import font_origin
-        from ._datasets import data_report
-
         lines = [f"abcdl {__version__}", *data_report(), f"Hangul font: {font_origin()}"]
         print("\n".join(lines))
         parser.exit(0)

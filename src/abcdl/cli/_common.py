@@ -17,9 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import atomic_write
 from ..callbacks import Callback
-from . import CLIError
+from ..checkpoint import CheckpointError, load, read_info
+from ..functions import softmax as _softmax
+from ..layers import Conv2d, Linear
+from ..models import Sequential
 from ._datasets import DATASETS
+from ._errors import CLIError
 
 METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.safetensors"
@@ -60,7 +65,6 @@ def load_model(path):
     CLIError
         Missing, unreadable or corrupt file, or not an abcdl checkpoint.
     """
-    from ..checkpoint import CheckpointError, load
 
     p = Path(path).expanduser()
     if not p.exists():
@@ -93,7 +97,6 @@ def run_info(model_path) -> dict | None:
     A metrics.json is used only when it names this model file (``"model_file"``) and
     parses as a JSON object; otherwise it is ignored.
     """
-    from ..checkpoint import CheckpointError, read_info
 
     p = Path(model_path).expanduser()
     try:
@@ -128,8 +131,6 @@ def info_dataset(info: dict | None) -> str | None:
 
 
 def _first_layer(model):
-    from ..models import Sequential
-
     layer = model
     while isinstance(layer, Sequential) and len(layer):
         layer = layer[0]
@@ -160,7 +161,6 @@ def input_spec(model, dataset: str | None = None, info: dict | None = None
     CLIError
         The first layer is neither, or no image size fits.
     """
-    from ..layers import Conv2d, Linear
 
     first = _first_layer(model)
     stored = stored_input_shape(info)
@@ -217,15 +217,11 @@ def num_outputs(model, flat: bool, shape: tuple[int, int, int]) -> int:
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Class probabilities from logits (L35): y_k = exp(z_k) / sum_i exp(z_i), row-wise, stable."""
-    from ..functions import softmax as _softmax
-
     return _softmax(np.asarray(z, dtype=np.float64))
 
 
 def write_json(path, obj) -> None:
     """Write ``obj`` as indented JSON (UTF-8) to ``path`` atomically (temp file, fsync, ``os.replace``)."""
-    from .._io import atomic_write
-
     text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write(path, text.encode("utf-8"))
 

@@ -23,7 +23,7 @@ from ..data import (
     load_fashion_mnist,
     load_mnist,
 )
-from . import CLIError
+from ._errors import CLIError
 
 __all__ = ["Dataset", "DATASETS", "FASHION_CLASSES", "DIGITS", "load_dataset", "to_unit", "data_report"]
 

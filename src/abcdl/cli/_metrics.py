@@ -7,6 +7,7 @@ import platform
 
 import numpy as np
 
+from .._version import __version__
 from ._common import METRICS_FILE, MODEL_FILE, finite, peak_memory_mb
 
 __all__ = ["FIGURES", "build_metrics"]
@@ -51,8 +52,6 @@ def build_metrics(args, ds, setup: dict, data: dict, history, test: dict, times:
     train/val/test splits; ``test``: loss, accuracy, correct, n and the confusion matrix;
     ``times``: seconds of training (wall and CPU) and in all.  Non-finite numbers become null.
     """
-    from .. import __version__
-
     hist = history.to_dict()
     best = int(np.argmax(hist["val_accuracy"])) if hist.get("val_accuracy") else None
     return {

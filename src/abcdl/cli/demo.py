@@ -21,6 +21,10 @@ import json
 import sys
 from pathlib import Path
 
+from .. import experiments
+from ..data import DataError
+from ..experiments import list_experiments
+from ..experiments._base import ParamError
 from . import CLIError
 
 DEFAULT_OUT = "abcdl-demo"
@@ -148,8 +152,6 @@ def parse_params(name: str, pairs: list[tuple[str, str]], defaults: dict) -> dic
 # ----------------------------------------------------------------------------- commands
 
 def _print_list() -> None:
-    from ..experiments import list_experiments
-
     infos = list_experiments()
     width = max(len(i.name) for i in infos)
     spec_w = max(len(",".join(i.spec)) for i in infos)
@@ -178,9 +180,6 @@ def _print_help(name: str, module, defaults: dict) -> None:
 
 
 def run(args) -> int:
-    from .. import experiments
-    from ..experiments._base import ParamError
-
     name = args.name
     pairs, json_flag, out, lang, want_help = _split_options(list(args.params or []), args.json,
                                                             args.out, args.lang)
@@ -202,7 +201,6 @@ def run(args) -> int:
         return 0
     kwargs = parse_params(name, pairs, defaults)
 
-    from ..data import DataError
 
     try:
         result = module.run(lang=lang, **kwargs)

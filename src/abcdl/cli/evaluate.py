@@ -15,6 +15,9 @@ import json
 
 import numpy as np
 
+from ..losses import SoftmaxCrossEntropyLoss
+from ..report import confusion_matrix
+from ..train import predict
 from . import CLIError
 from ._common import (
     HelpFormatter,
@@ -57,9 +60,6 @@ def evaluate_model(model, dataset: str, root=None, download: bool = True, verbos
                    info: dict | None = None) -> dict:
     """Loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``'s test set
     (``info``: what the checkpoint stores of its training, e.g. the input shape)."""
-    from ..losses import SoftmaxCrossEntropyLoss
-    from ..report import confusion_matrix
-    from ..train import predict
 
     ds = DATASETS[dataset]
     flat, shape = input_spec(model, dataset, info)

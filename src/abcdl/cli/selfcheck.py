@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..fonts import font_origin
+from ..layers import BatchNorm1d, Dropout, Linear, ReLU, Sigmoid, Tanh
+from ..losses import SoftmaxCrossEntropyLoss
+from ..models import Sequential
+from ..numdiff import compare_gradients, numerical_gradient
+from ._datasets import data_report
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -19,11 +26,6 @@ def register(sub) -> None:
 
 def selfcheck(seed: int = 0):
     """Gradient-check a 5-4-3 network with every layer type; returns the GradcheckResults."""
-    from ..layers import BatchNorm1d, Dropout, Linear, ReLU, Sigmoid, Tanh
-    from ..losses import SoftmaxCrossEntropyLoss
-    from ..models import Sequential
-    from ..numdiff import compare_gradients, numerical_gradient
-
     rng = np.random.default_rng(seed)
     model = Sequential(
         Linear(5, 6, init="he", bias=False, rng=rng, dtype=np.float64), BatchNorm1d(6, dtype=np.float64),
@@ -55,9 +57,6 @@ def run(args) -> int:
     ok = all(r.passed for r in results)
     worst = max(r.max_rel_error for r in results)
     print(f"{'PASSED' if ok else 'FAILED'}: {len(results)} parameters, worst max rel error {worst:.2e}")
-    from ..fonts import font_origin
-    from ._datasets import data_report
-
     for line in [*data_report(), f"Hangul font: {font_origin()}"]:
         print(line)
     return 0 if ok else 1

@@ -31,7 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import report, seed
 from ..callbacks import ProgressBar
+from ..data import train_val_split
+from ..losses import SoftmaxCrossEntropyLoss
+from ..train import TrainingDiverged, fit
+from ..train import predict as predict_logits
 from . import CLIError
 from ._common import (
     METRICS_FILE,
@@ -254,8 +259,6 @@ def _say(args, *lines: str) -> None:
 
 
 def run(args) -> int:
-    from .. import seed
-
     if args.verbose is None:                        # progress bars only where they can redraw in place
         args.verbose = 1 if sys.stderr.isatty() else 2
     start, started = time.perf_counter(), datetime.now().astimezone().isoformat(timespec="seconds")
@@ -286,8 +289,6 @@ def run(args) -> int:
 
 def _load_splits(args) -> tuple[dict, str]:
     """``({"train": (x, t), "val": (x, t), "test": (x, t)}, where the data came from)``, pixels in [0, 1]."""
-    from ..data import train_val_split
-
     # Raw uint8 pixels are split first and scaled after: a quarter of the memory of splitting floats.
     ((x_all, t_all), (x_test, t_test)), where = load_dataset(
         args.dataset, flatten=args.model == "mlp", root=args.data_root, download=args.download,
@@ -306,8 +307,6 @@ def _load_splits(args) -> tuple[dict, str]:
 
 def _build(args, ds) -> dict:
     """The model, optimizer, regularizer, schedule and loss of the run, and how to describe them."""
-    from ..losses import SoftmaxCrossEntropyLoss
-
     input_shape = (1, *ds.image_shape)
     model, desc, model_cfg = build_model(args, input_shape, len(ds.class_names))
     opt, reg, lr = build_optimizer(args, model)
@@ -333,8 +332,6 @@ def _header(args, ds, where: str, data: dict, setup: dict, folder: Path) -> list
 
 def _train(args, setup: dict, data: dict):
     """``fit`` with the schedule and the epoch table; ``(history, {"train": s, "train_cpu": s})``."""
-    from ..train import TrainingDiverged, fit
-
     x_train, t_train = data["train"]
     t_fit, cpu_fit = time.perf_counter(), time.process_time()
     callbacks = [setup["sched"]] if setup["sched"] else []
@@ -357,8 +354,6 @@ def _train(args, setup: dict, data: dict):
 
 def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray) -> dict:
     """The test set, once: one forward pass gives the loss, accuracy, predictions and probabilities."""
-    from ..train import predict as predict_logits
-
     # image batches stay small: a convolution's im2col matrix grows with m
     logits = predict_logits(setup["model"], x_test, batch_size=1000 if x_test.ndim == 2 else 100)
     loss = setup["loss_fn"].forward(logits, t_test)        # J0 = -(1/m) sum log y_t
@@ -370,8 +365,6 @@ def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray) -> dict:
 
 def _write_outputs(folder: Path, args, ds, setup: dict, history, test_data, test: dict) -> None:
     """model.safetensors and the three figures (metrics.json is written last, by ``run``)."""
-    from .. import report
-
     x_test, t_test = test_data
     setup["model"].save(folder / MODEL_FILE, info={
         "dataset": args.dataset, "class_names": list(ds.class_names),

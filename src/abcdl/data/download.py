@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .._io import atomic_write
+from .._version import __version__
 from .idx import DataError, decompress, parse_idx
 
 __all__ = ["MIRRORS", "MIRROR_ENV", "TIMEOUT", "MAX_BYTES", "mirrors_for", "fetch_file", "sha256_hex"]
@@ -53,8 +54,6 @@ def sha256_hex(content: bytes) -> str:
 
 
 def _user_agent() -> str:
-    from .. import __version__
-
     return f"abcdl/{__version__} Python-urllib/{sys.version_info[0]}.{sys.version_info[1]}"
 
 
