@@ -12,36 +12,79 @@ Run one from the shell, from Python, or as a module::
     >>> res = experiments.get("mle").run(n=5, k=2)
     >>> res.numbers["argmax_grid"], res.summary(), res.save("mle.png")
 
-Conventions (every experiment module follows them; ``tests/test_experiments_core.py``
-checks the mechanical ones for every registered experiment)
-----------------------------------------------------------------------------------------
+or in its two halves, the numbers without any plotting, then the figure::
+
+    >>> from abcdl.experiments import mle
+    >>> from abcdl.experiments._base import figure_style
+    >>> data = mle.compute(n=5, k=2)                 # no matplotlib imported
+    >>> data["numbers"]["closed_form"], data["w"].shape
+    >>> fig = mle.draw(data, figure_style("en"))    # a matplotlib Figure
+
+Conventions (every experiment module follows them; ``tests/test_experiments_framework.py``
+and ``tests/test_experiments_layout.py`` check the mechanical ones for every registered experiment)
+---------------------------------------------------------------------------------------------------
 Module
     ``abcdl/experiments/<name with _ for ->.py``, registered in ``_REGISTRY`` below
     (CLI name -> module name).  Its docstring starts with the lecture section and
     its SPEC ids, says what the slide claims and what the experiment shows, and
     how to run it (``abcdl demo NAME`` and ``python -m abcdl.experiments.MODULE``).
-    Top-level imports are NumPy and ``._base`` only: matplotlib (and heavy parts
-    of abcdl such as data loaders) are imported inside ``run``, so listing the
-    experiments imports no matplotlib.
+    Top-level imports are NumPy, ``._base`` and ``._training`` only: heavy parts
+    of abcdl (data loaders, models, optimizers) are imported inside ``compute``,
+    matplotlib only inside ``draw`` (and its helpers), so listing the experiments
+    imports no matplotlib and ``compute`` never does.  For the return annotation
+    ``-> Figure``, ``from matplotlib.figure import Figure`` sits under
+    ``if TYPE_CHECKING:``.
 Module attributes
     ``NAME`` (the CLI name, e.g. ``"curse-of-dimensionality"``), ``SPEC`` (tuple of
     lecture ids, e.g. ``("L2",)``), ``DESCRIPTION`` (one line, no final period
-    needed), and ``run``.  Helpers that compute a lecture formula are public
-    functions of the module (``hoeffding.hoeffding_bound``, ``relu_approximation.lecture_z``)
-    so tests and users can call them directly.
+    needed), and ``compute``, ``draw`` and ``run``.  Helpers that compute a lecture
+    formula are public functions of the module (``hoeffding.hoeffding_bound``,
+    ``relu_approximation.lecture_z``) so tests and users can call them directly.
+Every experiment is two halves and a short ``run`` that joins them
+    ``compute`` finds the numbers, ``draw`` only draws them, ``run`` calls both.
+    No function in the package is longer than 60 lines (docstring aside) or
+    nested deeper than 4 (``tests/test_experiments_layout.py`` checks both): a
+    long ``compute`` hands its parameter checks to ``_check(...)`` and its
+    summary lines to ``_highlights(numbers, ...)``; a long ``draw`` hands a panel
+    to ``_draw_<panel>(ax, ...)``.
+``compute(*, <params>) -> dict``
+    The same keyword-only parameters and defaults as ``run`` without ``lang``
+    (documented here, in numpydoc: Parameters and Returns).  It checks them,
+    runs the experiment (sampling, training, data loading) and returns a dict:
+    ``"numbers"`` (what becomes ``Result.numbers``), ``"highlights"`` (the lines
+    ``summary()`` prints) and whatever else the figure needs that is not a
+    number worth reporting (NumPy arrays, curves per step, a grid of a model's
+    outputs), each key named in the Returns section.  It imports no matplotlib.
+``draw(data, style) -> Figure``
+    Draws the figure from ``compute``'s dict and a
+    :class:`~abcdl.experiments._base.FigureStyle` (its labels ``t =
+    style.labels(_TEXT)`` are looked up inside).  It runs nothing: no sampling,
+    no training, no model; evaluating one of the module's own formulas on a
+    plotting grid (the curve f(x) of the slide) is drawing.  Axis limits, bins
+    and colours are decided here.
 ``run(*, lang="en", <params>) -> Result``
+    The entry point of the CLI and the gallery; its body is always::
+
+        params = dict(locals())
+        data = compute(<every param but lang>=...)      # ``out`` where a param is named ``data``
+        style = figure_style(lang)
+        return Result(NAME, SPEC, data["numbers"], draw(data, style), params=params,
+                      highlights=data["highlights"], style=style)
+
+    Its docstring's first paragraph is the CLI's ``--help`` line.
     Keyword-only parameters whose defaults are the lecture's values.  Every
     default is an ``int``, ``float``, ``bool``, ``str`` or a tuple of those (never
     None): the CLI derives ``--param value`` parsing from the default's type
     (tuples are comma lists: ``--dims 2,10,100``).  Randomness comes from a
     ``seed: int`` parameter through ``np.random.default_rng(seed)`` (never the
     global ``np.random``), so a run is repeatable.  Bad values raise
-    ``ParamError`` (``_base.check_param(ok, "name", "message")``), which the CLI
-    prints as one line (so does ``abcdl.data.DataError``, e.g. MNIST missing);
-    any other exception is a bug and shows its traceback.  The first line of
-    ``run`` is ``params = dict(locals())`` so the Result records exactly what was
-    run.  A learning run that blows up (``FloatingPointError`` from a loss) is a
-    ``ParamError`` naming the learning rate, not a crash.
+    ``ParamError`` (``_base.check_param(ok, "name", "message")``, raised by
+    ``compute``), which the CLI prints as one line (so does
+    ``abcdl.data.DataError``, e.g. MNIST missing); any other exception is a bug
+    and shows its traceback.  The first line of ``run`` is ``params =
+    dict(locals())`` so the Result records exactly what was run.  A learning run
+    that blows up (``FloatingPointError`` from a loss) is a ``ParamError`` naming
+    the learning rate, not a crash.
 Result
     ``Result(NAME, SPEC, numbers, fig, params=params, highlights=[...], style=style)``
     (see :class:`~abcdl.experiments._base.Result`).  ``numbers`` is a dict of
@@ -49,8 +92,8 @@ Result
     lecture's printed numbers, where it has any, are keys of their own so tests
     assert them through ``res.numbers``.  ``highlights`` are the few lines
     ``summary()`` prints.
-Figure
-    ``style = figure_style(lang)``; ``t = style.labels(_TEXT)`` where ``_TEXT =
+Figure (in ``draw``)
+    ``t = style.labels(_TEXT)`` where ``_TEXT =
     {"en": {...}, "ko": {...}}`` holds every label (same keys in both; Korean uses
     the lecture's own terms); build inside ``with style.context():`` with
     ``fig = style.figure(figsize=(w, h))`` and ``fig.add_subplot``/``fig.subplots``.
