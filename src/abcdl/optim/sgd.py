@@ -62,15 +62,15 @@ class SGD(Optimizer):
 
     def _update(self, p: Parameter, state: dict[str, np.ndarray], work: dict[str, np.ndarray]) -> None:
         W, mu, d, tmp = p.data, self.momentum, self.dampening, work["tmp"]
-        g = self._gradient(p, out=work["g"])                           # g <- g + lambda W  (if weight_decay)
+        g = self._gradient(p, out=work["g"])                            # g <- g + lambda W (weight_decay)
         if mu != 0:
             v = state["v"]
             if self.t == 1:
-                np.copyto(v, g)                                             # v <- g  (first step)
+                np.copyto(v, g)                                         # v <- g  (first step)
             else:                                                       # v <- mu v + (1 - d) g
                 np.add(np.multiply(mu, v, out=v), np.multiply(1 - d, g, out=tmp), out=v)
             if self.nesterov:
-                g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp)         # g <- g + mu v
+                g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp)     # g <- g + mu v
             else:
-                g = v                                                       # g <- v
-        W -= np.multiply(self.lr, g, out=tmp)                               # W <- W - alpha g
+                g = v                                                   # g <- v
+        W -= np.multiply(self.lr, g, out=tmp)                           # W <- W - alpha g
