@@ -5,7 +5,7 @@ Run one from the shell, from Python, or as a module::
     abcdl demo list                                  # every experiment, its SPEC ids, one line each
     abcdl demo mle                                   # key numbers on stdout, ./abcdl-demo/mle.png
     abcdl demo mle --n 10 --k 3 --json --out figs    # parameters, JSON, another folder
-    abcdl demo weight-init --lang ko                 # Korean labels (needs a Hangul font: fonts-nanum)
+    abcdl demo weight-init --lang ko                 # Korean labels (NanumGothic ships with abcdl)
     python -m abcdl.experiments.mle --json           # the same as `abcdl demo mle --json`
 
     >>> from abcdl import experiments
