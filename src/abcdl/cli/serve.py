@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import io
 import ipaddress
 import json
@@ -289,6 +290,31 @@ class Handler(BaseHTTPRequestHandler):
         return data
 
 
+@functools.cache
+def web_font() -> bytes | None:
+    """The shipped NanumGothic as browsers accept it, or None when it is missing.
+
+    Browsers' font sanitizer (OTS) refuses the file because of its empty TSI* tables (hinting
+    sources of Microsoft's VTT, unused for drawing), so they are left out (fontTools comes with
+    matplotlib).
+    """
+    from ..fonts import SHIPPED_FONT
+
+    try:
+        from fontTools.ttLib import TTFont, TTLibError
+    except ImportError:
+        return None
+    try:
+        font = TTFont(SHIPPED_FONT, lazy=True)
+        for tag in [t for t in font.keys() if t.startswith("TSI")]:
+            del font[tag]
+        out = io.BytesIO()
+        font.save(out)
+    except (OSError, TTLibError):
+        return None
+    return out.getvalue()
+
+
 class Server(ThreadingHTTPServer):
     """A thread per request; the model, the page and the font are held in memory."""
 
@@ -296,11 +322,9 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128                               # many clients at once wait, not get refused
 
     def __init__(self, address, predictor: Predictor, request_timeout: float = 10.0) -> None:
-        from ..fonts import SHIPPED_FONT
-
         self.predictor, self.request_timeout = predictor, request_timeout
         self.page = PAGE.read_bytes()                                  # read once: requests never read files
-        self.font = SHIPPED_FONT.read_bytes() if SHIPPED_FONT.is_file() else None
+        self.font = web_font()
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, Handler)
 
