@@ -320,9 +320,11 @@ def test_serve_command_starts_answers_and_stops_on_ctrl_c(mnist_run):
     proc = subprocess.Popen([sys.executable, "-m", "abcdl", "serve", str(mnist_run), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        first, second = proc.stdout.readline(), proc.stdout.readline()
-        assert "MNIST model" in first and "mlp 784-64-10 (relu)" in first and "test accuracy" in first
-        port = int(re.fullmatch(r"serving on http://127\.0\.0\.1:(\d+)/ .*\n", second).group(1))
+        lines = [proc.stdout.readline() for _ in range(3)]
+        acc = json.loads((mnist_run / "metrics.json").read_text())["test"]["accuracy"]
+        assert lines[:2] == [f"abcdl serve: {mnist_run / 'model.safetensors'}\n",
+                             f"  MNIST, mlp 784-64-10 (relu), 50,890 parameters, test accuracy {acc:.2%}\n"]
+        port = int(re.fullmatch(r"serving on http://127\.0\.0\.1:(\d+)/ .*\n", lines[2]).group(1))
         assert api(port, "GET", "/healthz") == (200, {"status": "ok"})
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT)

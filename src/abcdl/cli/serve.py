@@ -3,11 +3,9 @@
     abcdl serve                                  # the newest run under ./runs, on http://127.0.0.1:8000/
     abcdl serve runs/mnist-mlp-20250101-120000 --port 8080 --open
 
-The page (one HTML file shipped inside abcdl; it needs no network) has a canvas to draw on
-(mouse, pen or touch; undo, clear, or upload an image), the class probabilities
-y_k = exp(z_k) / sum_i exp(z_i) as bars that follow the drawing, as on the slide of L35
-("5: 0.8"), and the 28x28 image the network sees, made as ``abcdl predict`` makes it
-(grey, inverted when dark on light, ink fitted in 20x20 and centred in 28x28).
+The page (one HTML file inside abcdl, no network needed): a canvas to draw on (or upload an
+image), the probabilities y_k = exp(z_k) / sum_i exp(z_i) as bars that follow the pen, as on
+the slide of L35 ("5: 0.8"), and the 28x28 image the network sees, made as by ``abcdl predict``.
 
 The API (JSON)::
 
@@ -18,11 +16,10 @@ The API (JSON)::
                         (or 784, or {"pixels": ...}), white on black in [0, 1] or 0..255, as MNIST
         -> {"prediction": k, "label": "...", "probabilities": [...], "input28": [[...]], "notes": [...]}
 
-Bad input gets a JSON 4xx ``{"error": "one line"}``: a body over 2 MB or an image over 16
-megapixels (413), no Content-Length (411), a body that is not a PNG/JPEG image or not JSON,
-wrong shapes, NaN or out-of-range pixels (400), another content type (415), a body that
-stops arriving (408).  The model is loaded once and every forward pass holds a lock, so
-concurrent requests are safe.  Nothing from a request is ever used as a file name.
+Bad input gets a JSON 4xx ``{"error": "one line"}``: over 2 MB or 16 megapixels (413), no
+Content-Length (411), not a PNG/JPEG image or not JSON, wrong shapes, NaN (400), another content
+type (415), a body that stops arriving (408).  The model is loaded once; forward passes hold a
+lock.  Nothing from a request is ever used as a file name.
 """
 
 from __future__ import annotations
@@ -160,7 +157,8 @@ class Predictor:
             obj = obj["pixels"]
         try:
             arr = np.asarray(obj)
-            images, notes = check_pixels(arr, "pixels", self.im.hw)
+            scale_max = 16.0 if self.im.dataset == "digits" else 255.0     # as abcdl predict reads .npy
+            images, notes = check_pixels(arr, "pixels", self.im.hw, scale_max)
         except (ValueError, TypeError, OverflowError, RecursionError):
             raise ApiError(400, "pixels: not a rectangular array of numbers") from None
         except CLIError as exc:
@@ -189,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         self.timeout = self.server.request_timeout         # a request that stops arriving gets 408
         super().setup()
 
-    def log_message(self, format, *args) -> None:         # noqa: A002  (quiet: one line per error only)
+    def log_message(self, format, *args) -> None:         # quiet: no line per request
         pass
 
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
@@ -394,7 +392,8 @@ def run(args) -> int:
     url = f"http://{shown}:{port}/"
     info = server.predictor.info
     acc = "" if info["test_accuracy"] is None else f", test accuracy {info['test_accuracy']:.2%}"
-    print(f"abcdl serve: {info['title']} model {path} ({info['architecture']}{acc})", flush=True)
+    print(f"abcdl serve: {path}", flush=True)
+    print(f"  {info['title']}, {info['architecture']}, {info['parameters']:,} parameters{acc}", flush=True)
     print(f"serving on {url}   (Ctrl-C stops it)", flush=True)
     if args.open:
         import webbrowser
