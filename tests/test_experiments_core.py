@@ -30,6 +30,11 @@ SMALL = {
     "numerical-diff": {"n_steps": 25},
     "weight-init": {"n_layers": 3, "n_units": 100, "n_examples": 200},
     "polynomial-overfit": {},
+    "autograd-functions": {"steps": 200, "grid": 7},
+    "autograd-newton": {"gd_steps": 50},
+    "autograd-tanh": {"order": 3, "n_points": 41},
+    "autograd-graph": {},
+    "autograd-mnist": {"n_train": 300, "n_test": 100, "epochs": 1, "hidden": (16,)},
 }
 
 

@@ -22,7 +22,7 @@ from .function import Function
 from .leaf import ParamTensor
 from .tensor import Tensor
 
-__all__ = ["to_dot", "draw_graph"]
+__all__ = ["to_dot", "draw_graph", "layout", "draw_on"]
 
 # fill colours: output, learnable leaf, abcdl Parameter, constant, intermediate value, operation
 _COLORS = {"output": "#f8c8c8", "leaf": "#c8dcf8", "param": "#c8ecc8", "const": "#ffffff",
@@ -133,31 +133,56 @@ def _layers(nodes, edges) -> dict[str, int]:
     return {nid: top - k for nid, k in depth.items()}
 
 
-def _draw_matplotlib(root: Tensor, fmt: str, dpi: int) -> bytes:
-    """The graph drawn with matplotlib: one column per layer, values flowing left to right."""
-    from matplotlib.figure import Figure  # lazily: importing abcdl.autograd must not load matplotlib
+def layout(root: Tensor) -> dict:
+    """The graph under ``root`` placed on a grid, as plain data (no matplotlib): what a picture needs.
 
+    Returns
+    -------
+    dict
+        ``nodes``: [(id, label, kind)] with kind "output", "leaf", "param",
+        "const", "value" or "op"; ``edges``: [(src, dst)] in the direction the
+        values flow; ``pos``: {id: (column, row)}, inputs in column 0 and the
+        output in the last; ``width`` and ``height``: the number of columns and
+        of rows in the fullest column.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"layout: expected a Tensor, got {type(root).__name__}")
     nodes, edges = _walk(root)
     col = _layers(nodes, edges)
     rows: dict[int, list[str]] = {}
     for nid, _, _ in nodes:
         rows.setdefault(col[nid], []).append(nid)
     pos = {nid: (c, (len(ids) - 1) / 2 - i) for c, ids in rows.items() for i, nid in enumerate(ids)}
-    width, height = max(col.values()) + 1, max(len(ids) for ids in rows.values())
-    fig = Figure(figsize=(1.9 * width + 1, 0.8 * height + 1))
-    ax = fig.add_axes((0, 0, 1, 1))
+    return {"nodes": nodes, "edges": edges, "pos": pos, "width": max(col.values()) + 1,
+            "height": max(len(ids) for ids in rows.values())}
+
+
+def draw_on(ax, lay: dict, fontsize: float = 8) -> None:
+    """Draw a :func:`layout` on a matplotlib Axes: values as rounded boxes, operations as square ones."""
+    pos = lay["pos"]
     ax.set_axis_off()
-    ax.set_xlim(-0.7, width - 0.3)
-    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
-    half = {nid: 2.6 * max(len(line) for line in label.split("\n")) + 8 for nid, label, _ in nodes}
-    for src, dst in edges:                            # arrows stop at the boxes' edges (in points)
+    ax.set_xlim(-0.7, lay["width"] - 0.3)
+    ax.set_ylim(-lay["height"] / 2 - 0.2, lay["height"] / 2 + 0.2)
+    scale = fontsize / 8
+    half = {nid: scale * (2.6 * max(len(line) for line in label.split("\n")) + 8)
+            for nid, label, _ in lay["nodes"]}
+    for src, dst in lay["edges"]:                      # arrows stop at the boxes' edges (in points)
         ax.annotate("", xy=pos[dst], xytext=pos[src],
                     arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": half[src],
                                 "shrinkB": half[dst]})
-    for nid, label, kind in nodes:
+    for nid, label, kind in lay["nodes"]:
         box = "round,pad=0.3" if kind != "op" else "square,pad=0.3"
-        ax.text(*pos[nid], label, ha="center", va="center", fontsize=8,
+        ax.text(*pos[nid], label, ha="center", va="center", fontsize=fontsize,
                 bbox={"boxstyle": box, "facecolor": _COLORS[kind], "edgecolor": "#333333"})
+
+
+def _draw_matplotlib(root: Tensor, fmt: str, dpi: int) -> bytes:
+    """The graph drawn with matplotlib: one column per layer, values flowing left to right."""
+    from matplotlib.figure import Figure  # lazily: importing abcdl.autograd must not load matplotlib
+
+    lay = layout(root)
+    fig = Figure(figsize=(1.9 * lay["width"] + 1, 0.8 * lay["height"] + 1))
+    draw_on(fig.add_axes((0, 0, 1, 1)), lay)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()

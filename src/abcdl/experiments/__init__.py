@@ -148,6 +148,11 @@ _REGISTRY: dict[str, str] = {
     "batch-norm": "batch_norm",
     "hyperparameter-search": "hyperparameter_search",
     "conv": "conv",
+    "autograd-functions": "autograd_functions",
+    "autograd-newton": "autograd_newton",
+    "autograd-tanh": "autograd_tanh",
+    "autograd-graph": "autograd_graph",
+    "autograd-mnist": "autograd_mnist",
 }
 
 
