@@ -26,6 +26,8 @@ SHIPPED = [
     "abcdl/_resources/fonts/NanumGothic.ttf",
     "abcdl/_resources/fonts/OFL.txt",
     "abcdl/_resources/fonts/README.md",
+    "abcdl/_resources/digits/digits.csv.gz",
+    "abcdl/_resources/digits/README.md",
 ]
 
 # Run inside the installed copy: no network, no ABCDL_DATA, and report where things came from.
@@ -36,8 +38,9 @@ def refuse(*args, **kwargs):
 socket.socket.connect = refuse
 socket.create_connection = refuse
 sys.path.insert(0, sys.argv[1])
+sys.modules["sklearn"] = None                     # the 8x8 digits need no scikit-learn
 import abcdl
-from abcdl.data import find_dataset, load_mnist
+from abcdl.data import find_dataset, load_digits, load_mnist
 from abcdl import fonts
 assert abcdl.__file__.startswith(sys.argv[1]), abcdl.__file__
 src = find_dataset("mnist")
@@ -45,6 +48,7 @@ src = find_dataset("mnist")
 print(src.origin, src.folder)
 print(x.shape, xt.shape, round(float(x.mean()), 3))
 print(fonts.find_hangul_font(), fonts.SHIPPED_FONT)
+print(load_digits()[0][0].shape)
 """
 
 
@@ -78,7 +82,8 @@ def test_package_installed_wheel_loads_mnist_offline(wheel, tmp_path):
     r = subprocess.run([sys.executable, "-c", PROBE, str(target)], capture_output=True, text=True,
                        timeout=300, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    origin, shapes, font = r.stdout.splitlines()
+    origin, shapes, font, digits = r.stdout.splitlines()
+    assert digits == "(1437, 64)"
     assert origin == f"package {target / 'abcdl' / '_resources' / 'mnist'}"
     assert shapes == "(60000, 784) (10000, 784) 33.318"              # mean training pixel (of 255)
     assert font == f"NanumGothic {target / 'abcdl' / '_resources' / 'fonts' / 'NanumGothic.ttf'}"

@@ -2,7 +2,7 @@
 
 See ``shared/lecture/SPEC.md`` for the items L1-L40 that docstrings cite.  Every
 submodule below is imported here, so ``import abcdl; abcdl.optim.Adam`` works;
-matplotlib (figures), scikit-learn (``load_digits``) and torch load only when a
+matplotlib (figures) and torch load only when a
 function needs them.  The command line, :mod:`abcdl.cli`, is imported by the
 ``abcdl`` command, not here.
 """

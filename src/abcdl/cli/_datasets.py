@@ -45,7 +45,7 @@ DIGITS = tuple(str(i) for i in range(10))
 DATASETS = {
     "mnist": Dataset("mnist", "MNIST", DIGITS, (28, 28), 12),
     "fashion-mnist": Dataset("fashion-mnist", "Fashion-MNIST", FASHION_CLASSES, (28, 28), 30),
-    "digits": Dataset("digits", "8x8 digits (scikit-learn)", DIGITS, (8, 8)),
+    "digits": Dataset("digits", "8x8 digits (UCI optdigits)", DIGITS, (8, 8)),
 }
 _LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 ROOT_OPTION = "--data-root DIR"
@@ -95,7 +95,8 @@ def load_dataset(name: str, flatten: bool, root=None, download: bool = True, say
     if name not in DATASETS:
         raise CLIError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     if name == "digits":
-        return load_digits(normalize=normalize, flatten=flatten, dtype=np.float32), "from scikit-learn"
+        splits = load_digits(normalize=normalize, flatten=flatten, dtype=np.float32)
+        return splits, "from the copy shipped with abcdl"
     source = locate(name, root, download, say, verbose)
     try:
         splits = _LOADERS[name](normalize=normalize, flatten=flatten, root=source.folder, dtype=np.float32,

@@ -2,7 +2,7 @@
 
     abcdl train                                   # MLP on MNIST, seed 0: >= 98% test accuracy in a minute
     abcdl train --dataset fashion-mnist
-    abcdl train --dataset digits --epochs 20      # 8x8 digits bundled with scikit-learn: no download
+    abcdl train --dataset digits --epochs 20      # 8x8 digits shipped with abcdl: no download
     abcdl train --model convnet --epochs 3        # the SimpleConvNet of L38
     abcdl train --hidden 100,100 --dropout 0 --schedule none --epochs 10 --out runs/lecture
 
@@ -23,6 +23,7 @@ still tested and saved (exit status 130).  A second Ctrl-C aborts at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import time
@@ -32,7 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import report, seed
+from .._sigint import SigintGuard
 from ..callbacks import ProgressBar
+from ..checkpoint import CheckpointError
 from ..data import train_val_split
 from ..losses import SoftmaxCrossEntropyLoss
 from ..train import TrainingDiverged, fit
@@ -50,6 +53,7 @@ from ._common import (
 )
 from ._datasets import DATASETS, load_dataset, to_unit
 from ._metrics import build_metrics
+from ._run_folder import claim, rescue_folder
 from ._train_setup import (
     DEFAULT_BATCH,
     DEFAULT_DROPOUT,
@@ -138,7 +142,7 @@ def register(sub) -> None:
 def _data_options(g) -> None:
     g.add_argument("--dataset", choices=list(DATASETS), default="mnist",
                    help="mnist ships with abcdl; fashion-mnist is read from --data-root / ABCDL_DATA / the "
-                        "user cache and downloaded when missing; digits (8x8) ships with scikit-learn")
+                        "user cache and downloaded when missing; digits (8x8) ships with abcdl")
     g.add_argument("--data-root", metavar="DIR", default=None,
                    help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then the copy of "
                         "MNIST shipped with abcdl, then ~/.cache/abcdl)")
@@ -224,32 +228,6 @@ def check_options(args) -> None:
         raise CLIError("--step-size applies to --schedule step")
 
 
-def _run_folder(out: str | None, force: bool, dataset: str, model: str) -> Path:
-    """The run folder (not created yet); refuses a non-empty folder without --force."""
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = Path("runs") / f"{dataset}-{model}-{stamp}"
-        folder, k = base, 1
-        while folder.exists() and any(folder.iterdir()):
-            k += 1
-            folder = base.with_name(f"{base.name}-{k}")
-    else:
-        folder = Path(out).expanduser()
-        if folder.exists() and not folder.is_dir():
-            raise CLIError(f"--out {folder} is a file, not a folder")
-        if folder.is_dir() and any(folder.iterdir()) and not force:
-            raise CLIError(f"the run folder {folder} is not empty; choose another --out or pass --force "
-                           f"to replace its files")
-    return folder
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CLIError(f"cannot create the run folder {folder}: {exc.strerror or exc}") from exc
-
-
 # ----------------------------------------------------------------------------- the run
 
 def _say(args, *lines: str) -> None:
@@ -263,28 +241,37 @@ def run(args) -> int:
         args.verbose = 1 if sys.stderr.isatty() else 2
     start, started = time.perf_counter(), datetime.now().astimezone().isoformat(timespec="seconds")
     check_options(args)
-    folder = _run_folder(args.out, args.force, args.dataset, args.model)
-    data, where = _load_splits(args)
-    _make_folder(folder)
+    with claim(args.out, args.force, args.dataset, args.model) as rf:   # removed again if nothing is saved
+        data, where = _load_splits(args)
+        seed(args.seed)                               # initial weights, dropout masks, batch order
+        ds = DATASETS[args.dataset]
+        setup = _build(args, ds)
+        _say(args, *_header(args, ds, where, data, setup, rf.path))
+        # Ctrl-C after the last epoch still tests and saves: this guard holds until the folder is complete
+        with SigintGuard(args.verbose, "testing and saving the model first (Ctrl-C again to abort now)") \
+                as guard:
+            history, times = _train(args, setup, data)
+            test = _test(setup, *data["test"], len(ds.class_names))
+            times["total"] = time.perf_counter() - start
+            metrics = build_metrics(args, ds, setup, data, history, test, times, started)
+            _save_run(rf, args, ds, setup, metrics)
+            _write_figures(rf.path, ds, setup, history, data["test"], test, metrics)
+    interrupted = history.interrupted or guard.requested
+    _report(args, history, test, times, rf.path, metrics)
+    return 130 if interrupted else 0
 
-    seed(args.seed)                                   # initial weights, dropout masks, batch order
-    ds = DATASETS[args.dataset]
-    setup = _build(args, ds)
-    _say(args, *_header(args, ds, where, data, setup, folder))
-    history, times = _train(args, setup, data)
-    test = _test(setup, *data["test"])
-    _write_outputs(folder, args, ds, setup, history, data["test"], test)
-    times["total"] = time.perf_counter() - start
-    metrics = build_metrics(args, ds, setup, data, history, test, times, started)
-    write_json(folder / METRICS_FILE, metrics)
 
+def _report(args, history, test: dict, times: dict, folder: Path, metrics: dict) -> None:
+    """The result line, and where the run folder is."""
     n_ep = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
     done = f"{n_ep} of {args.epochs} (interrupted)" if history.interrupted else n_ep
     print(f"test accuracy: {test['accuracy']:.2%} ({test['correct']:,}/{test['n']:,}), test loss "
           f"{test['loss']:.4f} after {done}, {times['train']:.1f} s of training", flush=True)
-    _say(args, f"wrote {folder}{'/' if not str(folder).endswith('/') else ''}: {', '.join(metrics['files'])}",
-         f"next: abcdl evaluate {folder / MODEL_FILE}   |   abcdl predict {folder / MODEL_FILE} IMAGE.png")
-    return 130 if history.interrupted else 0
+    # always said, even with --verbose 0: two runs never share a folder, and each tells where it wrote
+    print(f"wrote {folder}{'/' if not str(folder).endswith('/') else ''}: {', '.join(metrics['files'])}",
+          flush=True)
+    model = folder / MODEL_FILE
+    _say(args, f"next: abcdl evaluate {model}   |   abcdl predict {model} IMAGE.png")
 
 
 def _load_splits(args) -> tuple[dict, str]:
@@ -352,7 +339,7 @@ def _train(args, setup: dict, data: dict):
     return history, {"train": time.perf_counter() - t_fit, "train_cpu": time.process_time() - cpu_fit}
 
 
-def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray) -> dict:
+def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray, k: int) -> dict:
     """The test set, once: one forward pass gives the loss, accuracy, predictions and probabilities."""
     # image batches stay small: a convolution's im2col matrix grows with m
     logits = predict_logits(setup["model"], x_test, batch_size=1000 if x_test.ndim == 2 else 100)
@@ -360,19 +347,69 @@ def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray) -> dict:
     y_pred = logits.argmax(axis=1)                           # y = argmax_k z_k
     correct = int(np.count_nonzero(y_pred == t_test))
     return {"loss": loss, "accuracy": correct / len(t_test), "correct": correct, "n": len(t_test),
-            "y_pred": y_pred, "probs": softmax(logits)}
+            "y_pred": y_pred, "probs": softmax(logits),
+            "confusion": report.confusion_matrix(t_test, y_pred, k)}
 
 
-def _write_outputs(folder: Path, args, ds, setup: dict, history, test_data, test: dict) -> None:
-    """model.safetensors and the three figures (metrics.json is written last, by ``run``)."""
-    x_test, t_test = test_data
+def _why(exc: BaseException) -> str:
+    """What went wrong, in a few words: ``No space left on device``."""
+    return getattr(exc, "strerror", None) or squash(exc) or type(exc).__name__
+
+
+def _write_model(folder: Path, args, ds, setup: dict, metrics: dict) -> None:
+    """model.safetensors, then metrics.json (both before any figure)."""
     setup["model"].save(folder / MODEL_FILE, info={
         "dataset": args.dataset, "class_names": list(ds.class_names),
         "input_shape": [int(n) for n in setup["input_shape"]]})
-    test["confusion"] = report.confusion_matrix(t_test, test["y_pred"], len(ds.class_names))
+    write_json(folder / METRICS_FILE, metrics)
+
+
+def _save_run(rf, args, ds, setup: dict, metrics: dict) -> None:
+    """The model and metrics.json in the run folder; if that fails (disk full, read-only), in a fresh
+    folder of the user cache, and a CLIError saying where they are."""
+    try:
+        _write_model(rf.path, args, ds, setup, metrics)
+        rf.saved = True
+        return
+    except (OSError, CheckpointError) as exc:
+        failure = f"cannot save the model in {rf.path}: {_why(exc)}"
+    for name in (MODEL_FILE, METRICS_FILE):          # nothing half-written stays (atomic writes leave none)
+        with contextlib.suppress(OSError):
+            (rf.path / name).unlink()
+    try:
+        spare = rescue_folder(rf.path.name)
+        _write_model(spare, args, ds, setup, metrics)
+    except (OSError, CheckpointError) as exc:
+        raise CLIError(f"{failure}\nand not in the user cache either: {_why(exc)}; "
+                       f"the model is lost.\nfree some space, or pass --out DIR on another disk, and run "
+                       f"again") from exc
+    raise CLIError(f"{failure}\nthe trained model was saved instead in {spare}/ ({MODEL_FILE}, "
+                   f"{METRICS_FILE}; no figures)\nmove that folder where you keep your runs, e.g. "
+                   f"mv {spare} DIR")
+
+
+def _write_figures(folder: Path, ds, setup: dict, history, test_data, test: dict, metrics: dict) -> None:
+    """curves.png, confusion.png, mistakes.png: one that cannot be written is a warning, not a failure
+    (metrics.json is written again without it)."""
+    x_test, t_test = test_data
     names = list(ds.class_names)
     title = f"{ds.title}, {setup['desc']}"
-    report.save_png(report.curves_figure(history.history, title=title), folder / "curves.png")
-    report.save_png(report.confusion_figure(test["confusion"], names), folder / "confusion.png")
-    report.save_png(report.mistakes_figure(x_test, t_test, test["y_pred"], test["probs"], names,
-                                           image_shape=ds.image_shape), folder / "mistakes.png")
+    makers = {
+        "curves.png": lambda: report.curves_figure(history.history, title=title),
+        "confusion.png": lambda: report.confusion_figure(test["confusion"], names),
+        "mistakes.png": lambda: report.mistakes_figure(x_test, t_test, test["y_pred"], test["probs"], names,
+                                                       image_shape=ds.image_shape),
+    }
+    missing = []
+    for name, make in makers.items():
+        try:
+            report.save_png(make(), folder / name)
+        except (OSError, MemoryError) as exc:
+            missing.append(name)
+            print(f"abcdl train: warning: cannot write {folder / name}: "
+                  f"{_why(exc)} (the model and {METRICS_FILE} are saved)",
+                  file=sys.stderr, flush=True)
+    if missing:
+        metrics["files"] = [f for f in metrics["files"] if f not in missing]
+        with contextlib.suppress(OSError):
+            write_json(folder / METRICS_FILE, metrics)
