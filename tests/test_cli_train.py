@@ -227,7 +227,7 @@ def test_cli_train_subprocess_sigint_and_errors(tmp_path):
     env = {**os.environ, "ABCDL_MNIST_MIRRORS": "http://127.0.0.1:9/", "PYTHONUNBUFFERED": "1"}
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "abcdl", "train", "--dataset", "digits",
-                             "--epochs", "100000", "--hidden", "16", "--verbose", "2", "--out", str(out)],
+                             "--epochs", "10000", "--hidden", "16", "--verbose", "2", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 120

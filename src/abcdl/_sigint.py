@@ -1,4 +1,9 @@
-"""Ctrl-C during training (L36): the first press finishes the current batch, the second aborts."""
+"""Ctrl-C during training (L36): the first press finishes the current batch, the second aborts.
+
+``abcdl train`` holds a second guard around the test pass and the writing of the run
+folder, so a Ctrl-C that comes just after the last epoch still lets the run be tested and
+saved (``fit``'s own guard hands back to it when it returns).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,15 @@ class SigintGuard:
     """First Ctrl-C: finish the current batch, then stop.  Second: raise KeyboardInterrupt now.
 
     Installed only in the main thread (Python delivers signals there); the previous
-    handler is restored on exit.  An ignored SIGINT stays ignored.
+    handler is restored on exit.  An ignored SIGINT stays ignored.  ``message`` is what
+    the first Ctrl-C prints (when ``verbose``); guards nest, the inner one handing back
+    to the outer on exit.
     """
 
-    def __init__(self, verbose: int) -> None:
+    def __init__(self, verbose: int,
+                 message: str = "stopping after this batch (Ctrl-C again to abort now)") -> None:
         self.verbose = verbose
+        self.message = message
         self.requested = False
         self.forced = False
         self._prev = None
@@ -36,8 +45,7 @@ class SigintGuard:
             raise KeyboardInterrupt
         self.requested = True
         if self.verbose:
-            print("\nInterrupted: stopping after this batch (Ctrl-C again to abort now)",
-                  file=sys.stderr, flush=True)
+            print(f"\nInterrupted: {self.message}", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self._prev is not None:

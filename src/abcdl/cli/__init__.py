@@ -4,7 +4,11 @@ Each subcommand lives in its own module here with ``register(subparsers)``,
 which adds its parser and sets ``func=run``.  Expected failures (bad options,
 missing data, unreadable files) raise :class:`CLIError`; ``main`` prints a few
 short lines (the first says what went wrong) and exits with status 2, never a
-traceback.
+traceback.  The library's own errors (``DataError``, ``CheckpointError``,
+``ParamError``, ``TrainingDiverged``) and a failed environment (``OSError``: disk full,
+read-only, no permission; ``MemoryError``; ``RecursionError``) are printed the same
+way (see :func:`abcdl.cli._errors.environment_error`).  Anything else is a bug in
+abcdl: its traceback is shown, with a line asking the user to report it (exit status 1).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 
 from .._version import __version__
 from ..fonts import font_origin
 from ._datasets import data_report
-from ._errors import MAX_LINE, CLIError, error_lines
+from ._errors import EXPECTED, MAX_LINE, CLIError, environment_error, error_lines
 
 __all__ = ["CLIError", "MAX_LINE", "COMMANDS", "main", "build_parser", "one_line_errors"]
 
@@ -86,3 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"abcdl {args.command}: interrupted", file=sys.stderr)
         return 130
+    except EXPECTED as exc:        # the library's errors, a full disk, no memory, a file nested too deeply
+        print("\n".join(error_lines(args.command, environment_error(exc))), file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print(f"abcdl {args.command}: this is a bug in abcdl {__version__}, not a problem with your input or "
+              f"your machine: please report it with the command you ran and the traceback above",
+              file=sys.stderr)
+        return 1

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import textwrap
 
-__all__ = ["CLIError", "MAX_LINE", "error_lines"]
+from ..checkpoint import CheckpointError
+from ..data import DataError
+from ..experiments._base import ParamError
+from ..history import TrainingDiverged
+
+__all__ = ["CLIError", "MAX_LINE", "EXPECTED", "error_lines", "environment_error"]
 
 
 class CLIError(Exception):
@@ -30,3 +37,30 @@ def error_lines(command: str, exc: BaseException) -> list[str]:
         else:
             wrapped += textwrap.wrap(line, MAX_LINE - 40, subsequent_indent="    ", break_on_hyphens=False)
     return wrapped
+
+
+# What ``main`` prints as a short message: the library's own errors and a failed environment.
+EXPECTED = (DataError, CheckpointError, ParamError, TrainingDiverged, OSError, MemoryError, RecursionError)
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some space, or write to another disk",
+    errno.EDQUOT: "free some space, or write to another disk",
+    errno.EROFS: "the disk is read-only: write to another folder",
+    errno.EACCES: "check the permissions, or use another folder",
+    errno.EPERM: "check the permissions, or use another folder",
+}
+
+
+def environment_error(exc: BaseException) -> CLIError:
+    """A :class:`CLIError` for one of :data:`EXPECTED`: what went wrong, on which file, what to do."""
+    if isinstance(exc, MemoryError):
+        return CLIError("not enough memory for this run\n"
+                        "try smaller sizes (fewer examples, a smaller batch or network) or free some memory")
+    if isinstance(exc, RecursionError):
+        return CLIError("the input is nested too deeply to read (Python's recursion limit)")
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        hint = _OS_HINTS.get(exc.errno)
+        return CLIError(f"{exc.strerror}{where}" + (f"\n{hint}" if hint else ""))
+    text = re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__
+    return CLIError(text)

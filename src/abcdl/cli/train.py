@@ -54,6 +54,18 @@ from ._common import (
 from ._datasets import DATASETS, load_dataset, to_unit
 from ._metrics import build_metrics
 from ._run_folder import claim, rescue_folder
+from ._train_options import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    bounded_int,
+    check_options,
+    fraction,
+    hidden_sizes,
+    learning_rate,
+    probability,
+    seed_int,
+    weight_decay,
+)
 from ._train_setup import (
     DEFAULT_BATCH,
     DEFAULT_DROPOUT,
@@ -67,55 +79,12 @@ from ._train_setup import (
 )
 
 MODELS = ("mlp", "convnet", "deep-convnet")
+_EPOCHS = bounded_int(MAX_EPOCHS, "the default MLP would need about 6 hours for that many")
+_BATCH = bounded_int(MAX_BATCH, "no dataset here has more than 60,000 training images")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 
 
 # ----------------------------------------------------------------------------- options
-
-def _nonneg_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _nonneg_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _nonneg_float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got {text!r}")
-    return value
-
-
-def _probability(text: str) -> float:
-    value = _nonneg_float(text)
-    if not value < 1:
-        raise argparse.ArgumentTypeError(f"expected a drop probability in [0, 1), got {text!r}")
-    return value
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    """``256,256`` -> (256, 256); ``""`` or ``none`` -> () (softmax regression)."""
-    if text.strip().lower() in ("", "none"):
-        return ()
-    try:
-        sizes = tuple(int(s) for s in text.replace(" ", "").split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 256,256, "
-                                         f"got {text!r}") from None
-    if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
-    return sizes
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -150,20 +119,20 @@ def _data_options(g) -> None:
                    help="never download missing files; fail with instructions instead")
     g.add_argument("--subset", type=positive_int, metavar="N", default=None,
                    help="train (and validate) on the first N training examples only, for quick runs")
-    g.add_argument("--val-split", type=_fraction, metavar="F", default=0.1,
+    g.add_argument("--val-split", type=fraction, metavar="F", default=0.1,
                    help="share of the (shuffled) training set held out for validation")
 
 
 def _model_options(g) -> None:
     g.add_argument("--model", choices=MODELS, default="mlp",
                    help="mlp: fully connected (L16); convnet / deep-convnet: the CNNs of L38 (slower)")
-    g.add_argument("--hidden", type=_hidden, metavar="N,N,...", default=None,
+    g.add_argument("--hidden", type=hidden_sizes, metavar="N,N,...", default=None,
                    help="hidden layer widths; mlp: default " + ",".join(map(str, DEFAULT_HIDDEN))
                         + " ('none' for softmax regression); convnet / deep-convnet: one width for the "
                           "hidden affine layer (default 100 / 50)")
     g.add_argument("--activation", choices=ACTIVATIONS, default="relu",
                    help="hidden activation of the mlp; He init for relu/leaky_relu, Xavier otherwise (L28)")
-    g.add_argument("--dropout", type=_probability, metavar="P", default=None,
+    g.add_argument("--dropout", type=probability, metavar="P", default=None,
                    help=f"drop probability after each hidden activation (L33; keep_prob = 1 - P); "
                         f"default {DEFAULT_DROPOUT} for mlp, 0.5 for deep-convnet")
     g.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=False,
@@ -173,26 +142,26 @@ def _model_options(g) -> None:
 def _optimization_options(g) -> None:
     g.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
                    help="update rule (L20-L27); adamw decays the weights decoupled from the gradient")
-    g.add_argument("--lr", type=_positive_float, metavar="ALPHA", default=None,
+    g.add_argument("--lr", type=learning_rate, metavar="ALPHA", default=None,
                    help="learning rate; default per optimizer: "
                         + ", ".join(f"{k} {v[0]:g}" for k, v in OPTIMIZERS.items()))
-    g.add_argument("--momentum", type=_fraction, metavar="BETA", default=None,
+    g.add_argument("--momentum", type=fraction, metavar="BETA", default=None,
                    help="momentum of sgd / momentum / nesterov (default 0 for sgd, 0.9 otherwise)")
-    g.add_argument("--weight-decay", type=_nonneg_float, metavar="WD", default=0.0,
+    g.add_argument("--weight-decay", type=weight_decay, metavar="WD", default=0.0,
                    help="adamw: decoupled decay W <- W - lr*WD*W of every parameter. Other optimizers: the "
                         "L2 penalty of L31 on the weights (not biases), J = J0 + (WD/2) sum ||W||^2, so "
                         "dJ/dW gains WD*W (abcdl.regularizers.L2 with lambda = WD * batch size)")
     g.add_argument("--schedule", choices=("none", "step", "cosine"), default=DEFAULT_SCHEDULE,
                    help="learning-rate schedule per epoch (L27): cosine decays to 0 over --epochs; step "
                         "multiplies by --gamma every --step-size epochs")
-    g.add_argument("--step-size", type=positive_int, metavar="E", default=None,
+    g.add_argument("--step-size", type=_EPOCHS, metavar="E", default=None,
                    help="epochs between decays of the step schedule (default: a third of --epochs)")
-    g.add_argument("--gamma", type=_fraction, default=0.1, help="decay factor of the step schedule")
-    g.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
+    g.add_argument("--gamma", type=fraction, default=0.1, help="decay factor of the step schedule")
+    g.add_argument("--epochs", type=_EPOCHS, default=DEFAULT_EPOCHS,
                    help="passes over the training data (L36)")
-    g.add_argument("--batch-size", type=positive_int, metavar="M", default=DEFAULT_BATCH,
+    g.add_argument("--batch-size", type=_BATCH, metavar="M", default=DEFAULT_BATCH,
                    help="examples per mini-batch (L36)")
-    g.add_argument("--seed", type=int, default=0,
+    g.add_argument("--seed", type=seed_int, default=0,
                    help="seed of the split, the initial weights, dropout and the shuffling: "
                         "a run is repeatable")
 
@@ -208,26 +177,6 @@ def _output_options(g) -> None:
                         "3 or --verbose alone: as 2, and when data is missing, every download attempt")
 
 
-# ----------------------------------------------------------------------------- building
-
-def check_options(args) -> None:
-    """Combinations argparse cannot check, refused before any data is loaded."""
-    if args.momentum is not None and not OPTIMIZERS[args.optimizer][1]:
-        raise CLIError(f"--momentum applies to sgd, momentum and nesterov, not {args.optimizer}")
-    if args.model != "mlp":
-        if args.batch_norm:
-            raise CLIError(f"--batch-norm applies to --model mlp only, not {args.model}")
-        if args.activation != "relu":
-            raise CLIError(f"--activation applies to --model mlp only; {args.model} uses relu")
-        if args.hidden is not None and len(args.hidden) != 1:
-            raise CLIError(f"--model {args.model} takes one --hidden width (its hidden affine layer), "
-                           f"got {','.join(map(str, args.hidden)) or 'none'}")
-        if args.model == "convnet" and args.dropout:
-            raise CLIError("--dropout applies to --model mlp and deep-convnet, not convnet")
-    if args.step_size is not None and args.schedule != "step":
-        raise CLIError("--step-size applies to --schedule step")
-
-
 # ----------------------------------------------------------------------------- the run
 
 def _say(args, *lines: str) -> None:
@@ -240,7 +189,7 @@ def run(args) -> int:
     if args.verbose is None:                        # progress bars only where they can redraw in place
         args.verbose = 1 if sys.stderr.isatty() else 2
     start, started = time.perf_counter(), datetime.now().astimezone().isoformat(timespec="seconds")
-    check_options(args)
+    check_options(args, math.prod(DATASETS[args.dataset].image_shape))
     with claim(args.out, args.force, args.dataset, args.model) as rf:   # removed again if nothing is saved
         data, where = _load_splits(args)
         seed(args.seed)                               # initial weights, dropout masks, batch order
@@ -331,12 +280,22 @@ def _train(args, setup: dict, data: dict):
                       batch_size=args.batch_size, validation=data["val"], callbacks=callbacks, verbose=0,
                       regularizer=setup["reg"])
     except TrainingDiverged as exc:
-        raise CLIError(squash(exc)) from exc
+        raise CLIError(_diverged(args, setup, exc)) from exc
     if history.interrupted:
         print(f"interrupted: testing and saving the model after {len(history)} complete "
               f"epoch{'' if len(history) == 1 else 's'} (and part of the next)", flush=True)
     setup["model"].eval()
     return history, {"train": time.perf_counter() - t_fit, "train_cpu": time.process_time() - cpu_fit}
+
+
+def _diverged(args, setup: dict, exc: TrainingDiverged) -> str:
+    """What to say when the loss turned NaN or Inf: where, and which options to lower (from the run's own)."""
+    where = f" at epoch {exc.epoch}/{args.epochs}, step {exc.step}" if exc.epoch else ""
+    lower = f"try a smaller --lr (this run used {setup['lr']:g})"
+    if args.weight_decay:
+        lower += f" or a smaller --weight-decay (this run used {args.weight_decay:g})"
+    return (f"training diverged{where}: the loss became {exc.loss:g}; no model was saved and the run folder "
+            f"was removed\n{lower}")
 
 
 def _test(setup: dict, x_test: np.ndarray, t_test: np.ndarray, k: int) -> dict:
