@@ -50,7 +50,8 @@ DRAIN_LIMIT = 8 * MAX_BODY        # a refused body up to this size is read and d
 DECODING = 4                      # images decoded at once (bounds the memory under many requests)
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
 PAGE = Path(__file__).resolve().parent.parent / "_resources" / "serve" / "index.html"
-FONT_ROUTE = "/font/NanumGothic.ttf"   # the Hangul font shipped with abcdl, for machines without one
+FONT_ROUTE = "/font/abcdl-hangul.ttf"  # the web copy of the Hangul font shipped with abcdl (see web_font)
+WEB_FONT_NAME = "abcdl Hangul Web"
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors 'none'")
@@ -290,11 +291,13 @@ class Handler(BaseHTTPRequestHandler):
 
 @functools.cache
 def web_font() -> bytes | None:
-    """The shipped NanumGothic as browsers accept it, or None when it is missing.
+    """A copy of the shipped NanumGothic that browsers accept, or None when it is missing.
 
     Browsers' font sanitizer (OTS) refuses the file because of its empty TSI* tables (hinting
     sources of Microsoft's VTT, unused for drawing), so they are left out (fontTools comes with
-    matplotlib).
+    matplotlib).  Leaving tables out makes a Modified Version under the SIL Open Font License,
+    which may not carry the Reserved Font Name (NanumGothic), so the copy is renamed
+    :data:`WEB_FONT_NAME`; it stays under the OFL (``_resources/fonts/OFL.txt``).
     """
     from ..fonts import SHIPPED_FONT
 
@@ -306,6 +309,10 @@ def web_font() -> bytes | None:
         font = TTFont(SHIPPED_FONT, lazy=True)
         for tag in [t for t in font.keys() if t.startswith("TSI")]:
             del font[tag]
+        for record in font["name"].names:
+            if record.nameID in (1, 3, 4, 6, 16, 17, 21, 22):         # family, unique, full, PostScript...
+                postscript = record.nameID == 6
+                record.string = WEB_FONT_NAME.replace(" ", "") if postscript else WEB_FONT_NAME
         out = io.BytesIO()
         font.save(out)
     except (OSError, TTLibError):
