@@ -27,6 +27,7 @@ from ..losses import MSELoss, SigmoidBCELoss, SoftmaxCrossEntropyLoss
 from ..models import Sequential
 from ..numdiff import GradcheckResult, check_module, compare_gradients, numerical_gradient
 from ._datasets import data_report
+from ._train_options import seed_int
 
 F64 = np.float64
 
@@ -39,7 +40,7 @@ def register(sub) -> None:
                     "network first, then every layer and loss of abcdl on its own (named in the output); "
                     "then say where MNIST, Fashion-MNIST and the Hangul font are found.",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="random seed, an integer >= 0 (default 0)")
     p.set_defaults(func=run)
 
 
