@@ -1,4 +1,4 @@
-"""The wheel: MNIST and the Hangul font are inside it, and an install of it works offline.
+"""The wheel: MNIST, the Hangul font and the serve page are inside it, and an install of it works offline.
 
 Builds the wheel from this checkout (``pip wheel``, no network: the build backend
 comes from the test environment), installs it into a temporary folder, and loads
