@@ -18,6 +18,16 @@ There is no pickle anywhere and nothing in the file names code to run: a type
 outside the registry is an error.  Building a layer does not consume the
 library's random stream (its state is restored).
 
+Nothing is allocated on the file's word: only a regular file is read (a FIFO or
+a device is refused), the header's size and JSON nesting are capped, each
+tensor's declared shape must match the bytes really in the file
+(:mod:`abcdl._safetensors_header`), and each layer's arguments must imply the
+shapes of its tensors in the file *before* the layer is built
+(:mod:`abcdl._state_shapes`), so a 5 KB file naming ``Linear(20000, 20000)`` fails
+at once instead of allocating gigabytes.  Weights that are NaN or infinite are
+refused, naming the tensor; ``safetensors.numpy.load_file(path)`` still reads them
+for inspection.
+
 The file is the ecosystem's standard, so ``safetensors.torch.load_file(path)``
 opens it in PyTorch.  Writes are atomic: the bytes go to a temporary file in the
 same folder, which is fsync-ed and then renamed over ``path`` (``os.replace``),
@@ -44,6 +54,10 @@ import safetensors.numpy
 
 from . import _config, layers
 from ._io import atomic_write, write_chunks
+from ._read import loads_json
+from ._safetensors_header import DTYPES as _DTYPES
+from ._safetensors_header import CheckpointError, json_problem, read_header, tensor_specs
+from ._state_shapes import state_shapes
 from ._version import __version__
 from .module import Module
 
@@ -53,13 +67,8 @@ __all__ = ["save", "load", "register", "CheckpointError", "layer_registry", "rea
 FORMAT = "abcdl"
 VERSION = 1
 METADATA_KEY = "abcdl"
-MAX_HEADER_BYTES = 100 * 2**20          # safetensors' own limit on the JSON header
-_DTYPES = {"F32": np.dtype(np.float32), "F64": np.dtype(np.float64)}
+MAX_LAYERS = 10_000                     # layers in one checkpoint (each costs memory before any check)
 _CHUNK = 4 * 2**20
-
-
-class CheckpointError(ValueError):
-    """A file is not an abcdl checkpoint, is damaged, or describes something the library cannot build."""
 
 
 _CONTAINERS: dict[str, type] = {}      # filled by @register: {"Sequential": Sequential}
@@ -165,53 +174,10 @@ def save(model: Module, path: str | os.PathLike, info: dict | None = None) -> No
 
 
 # -- loading -------------------------------------------------------------------
-def _sniff(head: bytes) -> str | None:
-    """A description of a known non-safetensors payload, from its first bytes."""
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return (f"a Python pickle (protocol {head[1]}), e.g. a legacy torch.save file or a pickled "
-                f"object; abcdl never unpickles, because unpickling runs code")
-    if head[:4] == b"PK\x03\x04":
-        return ("a zip archive, e.g. a PyTorch torch.save .pt/.pth file, which holds a pickle; "
-                "abcdl never unpickles")
-    if head[:6] == b"\x93NUMPY":
-        return "a NumPy .npy file"
-    if head[:2] == b"\x1f\x8b":
-        return "gzip-compressed data"
-    return None
-
-
-def _read_header(path: Path) -> dict:
-    """The JSON header of a safetensors file, checked for shape, without reading the tensors."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            known = _sniff(head)
-            if known:
-                raise CheckpointError(f"{path}: not a safetensors file: it is {known}")
-            if len(head) < 8:
-                raise CheckpointError(f"{path}: not a safetensors file: only {size} bytes")
-            n = int.from_bytes(head, "little")          # header length, little-endian u64
-            if n < 2 or n > MAX_HEADER_BYTES or n > size - 8:
-                raise CheckpointError(f"{path}: not a safetensors file: its first 8 bytes give a "
-                                      f"header of {n} bytes for a file of {size} bytes")
-            raw = fh.read(n)
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: bad safetensors header: not JSON ({exc})") from exc
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: bad safetensors header: a JSON {type(header).__name__}, "
-                              f"not an object")
-    return header
-
-
 def read_architecture(path: str | os.PathLike) -> dict:
     """The architecture JSON stored by :func:`save`, checked, without building anything."""
     path = Path(path).expanduser()
-    return _architecture_from_header(path, _read_header(path))
+    return _architecture_from_header(path, read_header(path)[0])
 
 
 def read_info(path: str | os.PathLike) -> dict:
@@ -229,10 +195,13 @@ def _architecture_from_header(path: Path, header: dict) -> dict:
                               f"entry in __metadata__): it holds tensors but no architecture to rebuild; "
                               f"use model.load_state_dict(safetensors.numpy.load_file(path)) on a "
                               f"model you build")
+    if not isinstance(meta[METADATA_KEY], str):
+        raise CheckpointError(f"{path}: invalid abcdl metadata: not JSON "
+                              f"(a {type(meta[METADATA_KEY]).__name__})")
     try:
-        arch = json.loads(meta[METADATA_KEY])
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: invalid abcdl metadata: not JSON ({exc})") from exc
+        arch = loads_json(meta[METADATA_KEY], "the abcdl metadata")
+    except ValueError as exc:                          # not JSON, too deep, an int of 5,000 digits
+        raise CheckpointError(f"{path}: invalid abcdl metadata: {json_problem(exc)}") from exc
     if not isinstance(arch, dict) or arch.get("format") != FORMAT:
         raise CheckpointError(f"{path}: invalid abcdl metadata: 'format' must be {FORMAT!r}")
     version = arch.get("version")
@@ -242,6 +211,9 @@ def _architecture_from_header(path: Path, header: dict) -> dict:
                               f"{VERSION}" + ("; upgrade abcdl" if newer else ""))
     if not isinstance(arch.get("model"), dict):
         raise CheckpointError(f"{path}: invalid abcdl metadata: 'model' must be an object")
+    if not isinstance(arch.get("training", False), bool):
+        raise CheckpointError(f"{path}: invalid abcdl metadata: 'training' must be true or false, "
+                              f"got {arch['training']!r}")
     return arch
 
 
@@ -260,53 +232,106 @@ def _building(dtype: np.dtype | None):
         gen.bit_generator.state = state
 
 
-def _layer_dtype(path: Path, specs: dict, prefix: str, where: str) -> np.dtype | None:
-    """The one dtype of the tensors directly under ``prefix`` (None when the layer has none)."""
-    found = {specs[k]["dtype"] for k in specs if k.startswith(prefix) and "." not in k[len(prefix):]}
-    if len(found) > 1:
-        raise CheckpointError(f"{path}: the tensors of {where} mix dtypes {sorted(found)}")
-    return _DTYPES[found.pop()] if found else None
+class _Builder:
+    """Builds the model a checkpoint describes, layer by layer, each checked before it allocates anything.
 
+    Each layer's constructor arguments imply its parameter shapes (:mod:`abcdl._state_shapes`);
+    they are compared with the tensors the header declares (whose bytes are in the file)
+    before the layer is built, so no layer is initialised at a size the file cannot hold.
+    """
 
-def _build(path: Path, spec, reg: dict[str, type], specs: dict, prefix: str) -> Module:
-    where = prefix.rstrip(".") or "the model"
-    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
-        raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: expected an object with a 'type'")
-    name = spec["type"]
-    if name not in reg:
-        raise CheckpointError(f"{path}: unknown layer type {name!r} at {where}; a checkpoint may only "
-                              f"name the library's own types: {', '.join(sorted(reg))}")
-    if name in _CONTAINERS:
+    def __init__(self, path: Path, specs: dict[str, dict]) -> None:
+        self.path, self.reg, self.count = path, layer_registry(), 0
+        self.owners: dict[str, dict[str, dict]] = {}          # "layers.0." -> {"W": spec, "b": spec}
+        for key, spec in specs.items():
+            owner, _, name = key.rpartition(".")
+            self.owners.setdefault(owner + "." if owner else "", {})[name] = spec
+
+    def build(self, spec, prefix: str = "") -> Module:
+        where = prefix.rstrip(".") or "the model"
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+            raise CheckpointError(f"{self.path}: invalid abcdl metadata at {where}: expected an object "
+                                  f"with a 'type'")
+        name = spec["type"]
+        if name not in self.reg:
+            raise CheckpointError(f"{self.path}: unknown layer type {name!r} at {where}; a checkpoint may "
+                                  f"only name the library's own types: {', '.join(sorted(self.reg))}")
+        self.count += 1
+        if self.count > MAX_LAYERS:
+            raise CheckpointError(f"{self.path}: the architecture names more than {MAX_LAYERS:,} layers")
+        if name not in _CONTAINERS:
+            return self._layer(self.reg[name], spec, prefix, where)
         children = spec.get("layers")
         if not isinstance(children, list):
-            raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} needs a "
+            raise CheckpointError(f"{self.path}: invalid abcdl metadata at {where}: {name} needs a "
                                   f"'layers' list")
-        built = [_build(path, s, reg, specs, f"{prefix}layers.{i}.") for i, s in enumerate(children)]
-        return reg[name](*built)
-    config = spec.get("config", {})
-    if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
-        raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} 'config' must be an object")
-    cls = reg[name]
-    kwargs = dict(config)
-    dtype = _layer_dtype(path, specs, prefix, f"{name} at {where}")
-    params = inspect.signature(cls).parameters
-    if dtype is not None and "dtype" in params and "dtype" not in kwargs:
-        kwargs["dtype"] = dtype.name
-    try:
-        inspect.signature(cls).bind(**kwargs)
-    except TypeError as exc:
-        raise CheckpointError(f"{path}: bad config for {name} at {where}: {exc} "
-                              f"(got {sorted(config)}, accepts {list(params)})") from exc
-    try:
-        with _building(dtype):
-            return cls(**kwargs)
-    except (TypeError, ValueError, MemoryError) as exc:
-        raise CheckpointError(f"{path}: bad config for {name} at {where}: "
-                              f"{type(exc).__name__}: {exc}") from exc
+        return self.reg[name](*[self.build(s, f"{prefix}layers.{i}.") for i, s in enumerate(children)])
+
+    def _layer(self, cls: type, spec: dict, prefix: str, where: str) -> Module:
+        name, path = cls.__name__, self.path
+        config = spec.get("config", {})
+        if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
+            raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} 'config' must be "
+                                  f"an object")
+        tensors = self.owners.get(prefix, {})
+        dtype = self._dtype(tensors, f"{name} at {where}")
+        kwargs = dict(config)
+        params = inspect.signature(cls).parameters
+        if dtype is not None and "dtype" in params and "dtype" not in kwargs:
+            kwargs["dtype"] = dtype.name
+        try:
+            bound = inspect.signature(cls).bind(**kwargs)
+        except TypeError as exc:
+            raise CheckpointError(f"{path}: bad config for {name} at {where}: {exc} "
+                                  f"(got {sorted(config)}, accepts {list(params)})") from exc
+        bound.apply_defaults()
+        self._check_shapes(state_shapes(cls, bound.arguments), tensors, prefix, f"{name} at {where}")
+        try:
+            with _building(dtype):
+                return cls(**kwargs)
+        except (TypeError, ValueError, MemoryError) as exc:
+            raise CheckpointError(f"{path}: bad config for {name} at {where}: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+
+    def _dtype(self, tensors: dict[str, dict], what: str) -> np.dtype | None:
+        """The one dtype of a layer's tensors (None when it has none)."""
+        found = {spec["dtype"] for spec in tensors.values()}
+        if len(found) > 1:
+            raise CheckpointError(f"{self.path}: the tensors of {what} mix dtypes "
+                                  f"{sorted(d.name for d in found)}")
+        return found.pop() if found else None
+
+    def _check_shapes(self, needed: dict | None, tensors: dict[str, dict], prefix: str, what: str) -> None:
+        """The shapes the arguments imply against the file's tensors, before building (None: no rule)."""
+        for pname, shape in (needed or {}).items():
+            have = tensors.get(pname)
+            if have is None:
+                raise CheckpointError(f"{self.path}: the tensors do not match the architecture: missing "
+                                      f"tensors: {prefix}{pname} ({what} needs {shape}); nothing was built")
+            if have["shape"] != shape:
+                raise CheckpointError(
+                    f"{self.path}: tensor {prefix}{pname} is {have['dtype']} {have['shape']}, the "
+                    f"architecture needs {have['dtype']} {shape} ({what}); nothing was built")
+
+
+def _check_finite(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    """Refuse NaN and Inf weights: a model holding them computes NaN for every input."""
+    for key, value in tensors.items():
+        finite = np.isfinite(value)
+        if not finite.all():
+            bad = value.size - int(np.count_nonzero(finite))
+            raise CheckpointError(
+                f"{path}: tensor {key} holds {bad:,} NaN or infinite value(s) (of {value.size:,}); a model "
+                f"with them computes NaN. It was probably saved after training diverged: train again "
+                f"with a smaller learning rate. safetensors.numpy.load_file(path) reads the raw tensors")
 
 
 def load(path: str | os.PathLike) -> Module:
     """Rebuild a model written by :func:`save` (or ``model.save``); no code from the file is run.
+
+    Every size is checked before it is allocated: the header's tensors against the
+    bytes in the file, and each layer's arguments against those tensors before the
+    layer is built.
 
     Returns
     -------
@@ -317,21 +342,16 @@ def load(path: str | os.PathLike) -> Module:
     Raises
     ------
     CheckpointError
-        Not a safetensors file (a pickle or torch ``.pt`` payload is recognised and
-        refused), a bad header, missing or invalid metadata, an unknown layer type,
-        bad layer arguments, missing or unexpected tensors, wrong shapes or dtypes.
+        Not a regular file, or not a safetensors file (a pickle or torch ``.pt``
+        payload is recognised and refused), a bad header, missing or invalid
+        metadata, an unknown layer type, bad layer arguments, missing or unexpected
+        tensors, wrong shapes or dtypes, NaN or infinite weights.
     """
     path = Path(path).expanduser()
-    header = _read_header(path)
+    header, data_len = read_header(path)
     arch = _architecture_from_header(path, header)
-    specs = {k: v for k, v in header.items() if k != "__metadata__"}
-    for key, spec in specs.items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("shape"), list):
-            raise CheckpointError(f"{path}: bad safetensors header entry for {key!r}")
-        if spec.get("dtype") not in _DTYPES:
-            raise CheckpointError(f"{path}: tensor {key} has dtype {spec.get('dtype')!r}; abcdl "
-                                  f"checkpoints hold float32 (F32) or float64 (F64) tensors")
-    model = _build(path, arch["model"], layer_registry(), specs, "")
+    specs = tensor_specs(path, header, data_len)
+    model = _Builder(path, specs).build(arch["model"])
     expected = {k: (v.shape, v.dtype) for k, v in model.state_dict().items()}
     missing = [k for k in expected if k not in specs]
     unexpected = [k for k in specs if k not in expected]
@@ -340,7 +360,7 @@ def load(path: str | os.PathLike) -> Module:
                 ([f"unexpected tensors: {', '.join(unexpected)}"] if unexpected else [])
         raise CheckpointError(f"{path}: the tensors do not match the architecture: " + "; ".join(parts))
     for key, (shape, dtype) in expected.items():
-        got_shape, got_dtype = tuple(specs[key]["shape"]), _DTYPES[specs[key]["dtype"]]
+        got_shape, got_dtype = specs[key]["shape"], specs[key]["dtype"]
         if got_shape != shape or got_dtype != dtype:
             raise CheckpointError(f"{path}: tensor {key} is {got_dtype} {got_shape}, the architecture "
                                   f"needs {dtype} {shape}")
@@ -348,6 +368,7 @@ def load(path: str | os.PathLike) -> Module:
         tensors = safetensors.numpy.load_file(str(path))
     except (safetensors.SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged safetensors data: {exc}") from exc
+    _check_finite(path, tensors)
     model.load_state_dict(tensors, strict=True)
-    model.train(bool(arch.get("training", False)))
+    model.train(arch.get("training", False))
     return model
