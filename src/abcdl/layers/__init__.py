@@ -5,9 +5,13 @@ from .batchnorm import BatchNorm1d
 from .batchnorm2d import BatchNorm2d
 from .conv import Conv2d
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
+from .gru import GRU
 from .linear import Linear
+from .lstm import LSTM
 from .pool import AvgPool2d, MaxPool2d
+from .rnn import RNN
 
 __all__ = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity", "Dropout", "BatchNorm1d",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d"]
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d", "RNN", "LSTM", "GRU", "Embedding"]
