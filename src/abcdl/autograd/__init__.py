@@ -7,7 +7,9 @@ the operations that made it, one small class per operation with its local
 derivative written beside it, and a backward pass that applies the chain rule
 in reverse topological order.  Its gradients agree with the hand-written
 ``abcdl.layers`` to the last digits.  ``abcdl.layers`` never imports this
-package, and it imports nothing from ``abcdl.layers``.
+package; of this package only :mod:`abcdl.autograd.nn` (the rebuilt layers)
+imports ``abcdl.layers``.  Inside it, ``tensor.py`` is the data type alone and
+``operators.py`` attaches its operators once the ops exist: no import cycle.
 
 API overview
 ------------
