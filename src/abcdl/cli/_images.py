@@ -14,6 +14,8 @@ y_k = exp(z_k) / sum_i exp(z_i) on its outputs.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +176,8 @@ def check_pixels(arr: np.ndarray, name: str, hw: tuple[int, int], scale_max: flo
     """
     if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise CLIError(f"{name}: expected a numeric array, got dtype {getattr(arr, 'dtype', type(arr))}")
+    if np.issubdtype(arr.dtype, np.complexfloating):        # grey levels are real: never drop a part
+        raise CLIError(f"{name}: complex values (dtype {arr.dtype}); pixels are real grey levels")
     h, w = hw
     n_feat = h * w
     shape = arr.shape
@@ -202,8 +206,31 @@ def check_pixels(arr: np.ndarray, name: str, hw: tuple[int, int], scale_max: flo
     return images, notes
 
 
+_IMAGE_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+                b"BM": "a BMP image", b"PK\x03\x04": "a zip file (.npz?)"}
+
+
+def _check_npy_magic(path: Path) -> None:
+    """Refuse a file that does not start like a ``.npy`` array, saying what it looks like instead."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):          # a FIFO or a device would block or never end
+            raise CLIError(f"{path}: not a regular file")
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise CLIError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise CLIError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    if head.startswith(b"\x93NUMPY"):
+        return
+    looks = next((what for magic, what in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
+    hint = f"it is {looks}; give it its own extension" if looks else "it does not start with \\x93NUMPY"
+    raise CLIError(f"{path}: not a .npy array ({hint})")
+
+
 def load_npy(path: Path, hw: tuple[int, int], scale_max: float = 255.0) -> tuple[np.ndarray, list[str]]:
     """A ``.npy`` file as (N, H, W) float32 images; no pickle is ever loaded."""
+    _check_npy_magic(path)
     try:
         arr = np.load(path, allow_pickle=False)
     except FileNotFoundError:
