@@ -21,6 +21,7 @@ from ..train import predict
 from . import CLIError
 from ._common import (
     HelpFormatter,
+    finite,
     guess_dataset,
     input_spec,
     load_model,
@@ -78,11 +79,14 @@ def evaluate_model(model, dataset: str, root=None, download: bool = True, verbos
         logits = predict(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
     except ValueError as exc:
         raise CLIError(f"the model cannot read {ds.title}: {squash(exc)}") from exc
+    if not np.isfinite(logits).all():
+        raise CLIError(f"the model's outputs are not finite (NaN or Inf) on {ds.title}: its weights are "
+                       f"probably damaged")
     loss = SoftmaxCrossEntropyLoss().forward(logits, t_test)   # J0 = -(1/m) sum log y_t
     y = logits.argmax(axis=1)                                   # y = argmax_k z_k
     C = confusion_matrix(t_test, y, k)
     per_class = np.diag(C) / np.maximum(C.sum(axis=1), 1)
-    return {"dataset": dataset, "n": int(len(t_test)), "loss": float(loss),
+    return {"dataset": dataset, "n": int(len(t_test)), "loss": finite(loss),
             "accuracy": float(np.trace(C) / C.sum()), "correct": int(np.trace(C)),
             "per_class_accuracy": {name: float(a) for name, a in zip(ds.class_names, per_class, strict=True)},
             "confusion_matrix": C.tolist()}
@@ -96,12 +100,12 @@ def run(args) -> int:
     result = {"model": str(path),
               **evaluate_model(model, dataset, args.data_root, args.download, args.verbose, info)}
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False))
         return 0
     ds = DATASETS[dataset]
     print(f"{path}: {ds.title} test set, {result['n']:,} images")
     print(f"  accuracy {result['accuracy']:.2%} ({result['correct']:,}/{result['n']:,}), "
-          f"loss {result['loss']:.4f}")
+          f"loss {'inf' if result['loss'] is None else format(result['loss'], '.4f')}")
     width = max(len(name) for name in ds.class_names)
     cells = [f"{name:>{width}} {acc:6.2%}" for name, acc in result["per_class_accuracy"].items()]
     per_row = 5 if width <= 2 else 2

@@ -36,7 +36,7 @@ import numpy as np
 from . import CLIError
 from ._common import HelpFormatter, model_path_arg, positive_int
 from ._datasets import DATASETS
-from ._images import ImageModel, load_image, load_npy, mnist_normalize
+from ._images import ImageModel, load_image, load_npy, mnist_normalize, prepare, read_image
 
 __all__ = ["register", "run", "load_image", "load_npy", "mnist_normalize"]   # the last three: from _images
 
@@ -74,8 +74,24 @@ def register(sub) -> None:
 
 # ----------------------------------------------------------------------------- the command
 
-def _inputs(files: list[str], hw, args, dataset: str) -> list[tuple[str, np.ndarray, list[str]]]:
-    """(name, (H, W) image, notes) for every image of every file, in order."""
+BLANK_RANGE = 0.05   # max - min grey level below which an image holds no drawing
+TINY = 4             # images smaller than this on a side cannot show a digit
+
+
+def blank_warnings(img: np.ndarray) -> list[str]:
+    """Why the prediction for this (H, W) image means little: blank (one grey level), or tiny."""
+    h, w = img.shape
+    out = []
+    if float(img.max() - img.min()) < BLANK_RANGE:       # all black, all white, fully transparent, 1x1
+        out.append(f"blank image (one grey level, {float(img.mean()):.2f}, everywhere): there is nothing to "
+                   f"recognise, so the prediction below means nothing")
+    elif min(h, w) < TINY:
+        out.append(f"only {w}x{h} pixels: too small to show a digit; the prediction means little")
+    return out
+
+
+def _inputs(files: list[str], hw, args, dataset: str) -> list[tuple[str, np.ndarray, list[str], list[str]]]:
+    """(name, (H, W) image, notes, warnings) for every image of every file, in order."""
     items = []
     scale_max = 16.0 if dataset == "digits" else 255.0
     center = args.center and dataset == "mnist"
@@ -85,13 +101,14 @@ def _inputs(files: list[str], hw, args, dataset: str) -> list[tuple[str, np.ndar
             raise CLIError(f"{path}: a folder, not an image or .npy file")
         if path.suffix.lower() == ".npy":
             images, notes = load_npy(path, hw, scale_max)
-            if len(images) == 1:
-                items.append((str(path), images[0], notes))
-            else:
-                items += [(f"{path}[{i}]", img, notes) for i, img in enumerate(images)]
+            names = [str(path)] if len(images) == 1 else [f"{path}[{i}]" for i in range(len(images))]
+            items += [(n, img, notes, blank_warnings(img)) for n, img in zip(names, images, strict=True)]
         else:
-            img, notes = load_image(path, hw, args.invert, center)
-            items.append((str(path), img, notes))
+            raw, notes = read_image(path, str(path))
+            warnings = blank_warnings(raw)
+            # a blank image has no ink to fit in 20x20: it is only resized
+            img, done = prepare(raw, hw, args.invert, center and not warnings)
+            items.append((str(path), img, notes + done, warnings))
     return items
 
 
@@ -100,24 +117,30 @@ def run(args) -> int:
     im = ImageModel.load(path, args.dataset)
     dataset, names, k = im.dataset, im.class_names, len(im.class_names)
     items = _inputs(args.files, im.hw, args, dataset)
-    P = im.probabilities(np.stack([img for _, img, _ in items]))     # y_k = exp(z_k) / sum_i exp(z_i)
+    P = im.probabilities(np.stack([img for _, img, _, _ in items]))  # y_k = exp(z_k) / sum_i exp(z_i)
+    bad = int(np.count_nonzero(~np.isfinite(P).all(axis=1)))
+    if bad:
+        raise CLIError(f"the model's outputs are not finite (NaN or Inf) for {bad} of {len(P)} inputs: "
+                       f"its weights are probably damaged; {path} cannot be used")
     top = min(args.top or k, k)
     results = []
-    for (name, _, notes), p in zip(items, P, strict=True):
+    for (name, _, notes, warnings), p in zip(items, P, strict=True):
         order = np.argsort(-p, kind="stable")[:top]
         results.append({
             "file": name, "prediction": int(order[0]), "label": names[order[0]],
-            "probability": float(p[order[0]]), "notes": notes,
+            "probability": float(p[order[0]]), "notes": notes, "warnings": warnings,
             "top": [{"class": int(c), "label": names[c], "probability": float(p[c])} for c in order],
             "probabilities": [float(v) for v in p],
         })
     if args.json:
         print(json.dumps({"model": str(path), "dataset": dataset, "class_names": names,
-                          "results": results}, indent=2, ensure_ascii=False))
+                          "results": results}, indent=2, ensure_ascii=False, allow_nan=False))
         return 0
     width = max(len(n) for n in names)
     for r in results:
         print(f"{r['file']}: {r['label']}  ({'; '.join(r['notes'])})")
+        for warning in r["warnings"]:
+            print(f"  warning: {warning}")
         for t in r["top"]:
             bar = "#" * int(math.floor(t["probability"] * BAR + 0.5))
             print(f"  {t['label']:>{width}}: {t['probability']:.4f} {bar}".rstrip())
