@@ -37,6 +37,8 @@ class Linear(Module):
     Shapes
     ------
     A_prev: (m, in_features) -> Z: (m, out_features)
+    A_prev: (m, T, in_features) -> Z: (m, T, out_features): a sequence (L40); the same
+    W at every step, computed as one GEMM on the m*T rows (each step is one more row).
 
     Formula
     -------
@@ -55,14 +57,23 @@ class Linear(Module):
         self.W = Parameter(_init.initializer(init, (self.out_features, self.in_features), rng, dt))
         self.b = Parameter(np.zeros(self.out_features, dtype=dt)) if bias else None
         self._A_prev = None
+        self._lead: tuple[int, ...] = ()
 
     def forward(self, A_prev: Array) -> Array:
-        A_prev = check_input(self, A_prev, 2, self.in_features, f"(m, {self.in_features})")
+        n = self.in_features
+        if np.ndim(A_prev) == 3:                     # a sequence (m, T, n[l-1])
+            A_prev = check_input(self, A_prev, 3, expect=f"(m, T, {n})")
+            if A_prev.shape[2] != n:
+                raise ValueError(f"{self._where()}: expected input of shape (m, T, {n}), got {A_prev.shape}")
+        else:
+            A_prev = check_input(self, A_prev, 2, n, f"(m, {n})")
+        self._lead = A_prev.shape[:-1]               # (m,) or (m, T)
+        A_prev = A_prev.reshape(-1, n)               # rows: examples (times steps)
         self._A_prev = A_prev
         Z = A_prev @ self.W.data.T                   # Z = A_prev W^T   (lecture: W A[l-1])
         if self.b is not None:
             Z += self.b.data                         #     + b
-        return Z
+        return Z.reshape(*self._lead, self.out_features)
 
     def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
         """Accumulate dW, db and return dA_prev (``None`` when ``input_grad=False``).
@@ -72,12 +83,14 @@ class Linear(Module):
         """
         need_forward(self, self._A_prev)
         A_prev = self._A_prev
+        dZ = np.reshape(dZ, (-1, self.out_features))   # rows like A_prev's (m, or m*T)
         self.W.grad += dZ.T @ A_prev                 # dW = dZ^T A_prev  (lecture: dZ[l] A[l-1]^T)
         if self.b is not None:
             self.b.grad += dZ.sum(axis=0)            # db = sum over examples of dZ
         if not input_grad:
             return None
-        return dZ @ self.W.data                      # dA_prev = dZ W    (lecture: W^T dZ[l])
+        dA_prev = dZ @ self.W.data                   # dA_prev = dZ W    (lecture: W^T dZ[l])
+        return dA_prev.reshape(*self._lead, self.in_features)
 
     def extra_repr(self) -> str:
         bias = "" if self.b is not None else ", bias=False"
