@@ -76,7 +76,8 @@ def evaluate_model(model, dataset: str, root=None, download: bool = True, verbos
         raise CLIError(f"the model takes {shape[0]} channels, {ds.title} has {x_test.shape[1]}")
     try:
         # image batches stay small: a convolution's im2col matrix grows with m
-        logits = predict(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
+        with np.errstate(over="ignore", invalid="ignore"):   # non-finite outputs are refused below
+            logits = predict(model, x_test, batch_size=1000 if x_test.ndim == 2 else 100)
     except ValueError as exc:
         raise CLIError(f"the model cannot read {ds.title}: {squash(exc)}") from exc
     if not np.isfinite(logits).all():

@@ -117,7 +117,8 @@ def run(args) -> int:
     im = ImageModel.load(path, args.dataset)
     dataset, names, k = im.dataset, im.class_names, len(im.class_names)
     items = _inputs(args.files, im.hw, args, dataset)
-    P = im.probabilities(np.stack([img for _, img, _, _ in items]))  # y_k = exp(z_k) / sum_i exp(z_i)
+    with np.errstate(over="ignore", invalid="ignore"):    # non-finite outputs are refused just below
+        P = im.probabilities(np.stack([img for _, img, _, _ in items]))  # y_k = exp(z_k) / sum_i exp(z_i)
     bad = int(np.count_nonzero(~np.isfinite(P).all(axis=1)))
     if bad:
         raise CLIError(f"the model's outputs are not finite (NaN or Inf) for {bad} of {len(P)} inputs: "
