@@ -63,39 +63,83 @@ class _Loss:
 
 
 class SoftmaxCrossEntropyLoss(_Loss):
-    """Softmax + categorical cross-entropy from logits (L14, L15, L35).
+    """Softmax + categorical cross-entropy from logits (L14, L15, L35; sequences L40).
 
     Formula
     -------
     Y = softmax(Z),  J = -(1/m) sum_k sum_i T_ki log Y_ki     (log Y by log-sum-exp)
     dJ/dZ = (Y - T) / m
 
+    Sequences (L40): logits (m, T, K) with targets (m, T) count every step as one
+    more example (m*T rows).  With ``ignore_index``, the positions whose target
+    equals it (padding) are left out: m is then the number of positions that
+    count, and their rows of dJ/dZ are 0 (PyTorch's ``CrossEntropyLoss(ignore_index=...)``).
+
+    Parameters
+    ----------
+    ignore_index : int, optional
+        A target value to skip (index targets only); default None: every target counts.
+
     Parameters of forward
     ---------------------
-    Z : (m, K) logits
-    t : (m,) integer class indices, or (m, K) one-hot / probability rows T
+    Z : (m, K) or (m, T, K) logits
+    t : (m,) or (m, T) integer class indices, or one-hot / probability rows T of Z's shape
     """
+
+    def __init__(self, ignore_index: int | None = None) -> None:
+        super().__init__()
+        if ignore_index is not None and (isinstance(ignore_index, bool)
+                                         or not isinstance(ignore_index, (int, np.integer))):
+            raise TypeError(f"SoftmaxCrossEntropyLoss: ignore_index must be an int or None, "
+                            f"got {ignore_index!r}")
+        self.ignore_index = None if ignore_index is None else int(ignore_index)
 
     def forward(self, Z: Array, t) -> float:
         Z, t = np.asarray(Z), np.asarray(t)
+        shape = Z.shape
+        if Z.ndim == 3:                               # a sequence: each of the m*T steps is an example
+            if t.shape not in (shape, shape[:2]):
+                raise ValueError(f"SoftmaxCrossEntropyLoss: targets {t.shape} do not match logits {shape} "
+                                 f"(expected {shape[:2]} class indices)")
+            Z, t = Z.reshape(-1, shape[2]), t.reshape(-1, *t.shape[2:])
         if Z.ndim != 2:
-            raise ValueError(f"SoftmaxCrossEntropyLoss: logits must have shape (m, K), got {Z.shape}")
+            raise ValueError(f"SoftmaxCrossEntropyLoss: logits must have shape (m, K) or (m, T, K), "
+                             f"got {shape}")
         self._nonempty(Z)
-        m, K = Z.shape
         if t.ndim == 2 and t.shape != Z.shape:
             raise ValueError(f"SoftmaxCrossEntropyLoss: targets {t.shape} do not match logits {Z.shape}")
+        keep = None
+        if self.ignore_index is not None and t.shape == (len(Z),):
+            keep = t != self.ignore_index             # the positions that count (not padding)
+            if not keep.any():
+                raise ValueError(f"SoftmaxCrossEntropyLoss: every target equals ignore_index="
+                                 f"{self.ignore_index}: nothing to average")
+            Z, t = Z[keep], t[keep]
+        m, K = Z.shape
         if t.ndim != 2:
             t = F._class_indices(t, m, K, "SoftmaxCrossEntropyLoss")
         J = F.cross_entropy_with_logits(Z, t)         # J = -(1/m) sum T log softmax(Z), by log-sum-exp
-        self._cache = (F.softmax(Z), t)               # Y = softmax(Z) and t, for backward
+        self._cache = (F.softmax(Z), t, keep, shape)  # Y = softmax(Z) and t, for backward
         return self._finite(J, "SoftmaxCrossEntropyLoss")
 
     def backward(self) -> Array:
-        """dJ/dZ = (Y - T) / m for the last ``forward`` call."""
-        Y, t = self._cached()
+        """dJ/dZ = (Y - T) / m for the last ``forward`` call (0 at ignored positions), in Z's shape."""
+        Y, t, keep, shape = self._cached()
         m, K = Y.shape
         T = t.astype(Y.dtype) if t.ndim == 2 else np.eye(K, dtype=Y.dtype)[t]   # T: one-hot rows
-        return (Y - T) / m                                                       # dZ = (Y - T) / m
+        dZ = (Y - T) / m                                                         # dZ = (Y - T) / m
+        if keep is not None:                          # ignored positions: no loss, no gradient
+            full = np.zeros((len(keep), K), dtype=dZ.dtype)
+            full[keep] = dZ
+            dZ = full
+        return dZ.reshape(shape)
+
+    def config(self) -> dict:
+        return {} if self.ignore_index is None else {"ignore_index": self.ignore_index}
+
+    def __repr__(self) -> str:
+        extra = "" if self.ignore_index is None else f"ignore_index={self.ignore_index}"
+        return f"{type(self).__name__}({extra})"
 
 
 class SigmoidBCELoss(_Loss):
