@@ -16,13 +16,14 @@ from .mle import (
     binomial_log_likelihood_grad,
 )
 from .mlp_classifier import MLPClassifier
+from .mlp_regressor import MLPRegressor
 from .pca import PCA
 from .perceptron import Perceptron, PLAUpdate, pla_update
 from .sequential import Sequential
 from .svm import LinearSVM, geometric_margin
 
 __all__ = [
-    "Sequential", "mlp", "convnet", "deep_convnet", "MLPClassifier",
+    "Sequential", "mlp", "convnet", "deep_convnet", "MLPClassifier", "MLPRegressor",
     "Perceptron", "pla_update", "PLAUpdate", "LogicGate", "AND", "OR", "NAND", "XOR",
     "TwoLayerGateNetwork", "xor_demo", "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "LinearSVM", "geometric_margin", "KMeans", "kmeans_plusplus", "PCA",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._types import Array, Rng
+from ._base import BaseEstimator
 from ._estimator import (
     check_array,
     check_fitted,
@@ -83,7 +84,7 @@ def kmeans_plusplus(X, n_clusters: int, random_state: int | Rng | None = None,
     return X[idx].copy(), idx
 
 
-class KMeans:
+class KMeans(BaseEstimator):
     """k-means clustering with k-means++ seeding and vectorised Lloyd iterations (L1).
 
     Parameters
@@ -114,6 +115,8 @@ class KMeans:
     -------
     c_i = argmin_k ||x_i - mu_k||^2,   mu_k = (1/|S_k|) sum_{i in S_k} x_i,   J = sum_i ||x_i - mu_(c_i)||^2
     """
+
+    _estimator_type = "clusterer"
 
     def __init__(self, n_clusters: int = 8, init="k-means++", n_init: int = 10, max_iter: int = 300,
                  tol: float = 1e-4, random_state: int | Rng | None = None) -> None:
@@ -217,6 +220,10 @@ class KMeans:
         X = self._X(X)
         return np.argmin(_sq_distances(X, self.cluster_centers_.astype(X.dtype)), axis=1)
 
+    def fit_transform(self, X, y=None) -> Array:
+        """``fit(X).transform(X)``: distances of the training points to the fitted centres; (n, K)."""
+        return self.fit(X).transform(X)
+
     def fit_predict(self, X, y=None) -> np.ndarray:
         """``fit(X).labels_``."""
         return self.fit(X).labels_
@@ -225,8 +232,3 @@ class KMeans:
         """-J on X (scikit-learn's sign: higher is better)."""
         X = self._X(X)
         return -float(np.min(_sq_distances(X, self.cluster_centers_.astype(X.dtype)), axis=1).sum())
-
-    def __repr__(self) -> str:
-        init = self.init if isinstance(self.init, str) else "array"
-        return (f"KMeans(n_clusters={self.n_clusters}, init={init!r}, n_init={self.n_init}, "
-                f"max_iter={self.max_iter}, tol={self.tol}, random_state={self.random_state!r})")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._types import Array
+from ._base import RegressorBase, r2_score
 from ._estimator import (
     check_array,
     check_fitted,
@@ -31,18 +32,7 @@ from ._estimator import (
 __all__ = ["LinearRegression", "r2_score"]
 
 
-def r2_score(y, y_pred) -> float:
-    """Coefficient of determination R^2 = 1 - sum (y - y^)^2 / sum (y - mean y)^2."""
-    y = np.asarray(y, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
-    ss_res = float(np.sum((y - y_pred) ** 2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else 0.0
-    return 1.0 - ss_res / ss_tot
-
-
-class LinearRegression:
+class LinearRegression(RegressorBase):
     """Least-squares line (or hyperplane) y^ = a x + b, by gradient descent or in closed form (L18).
 
     Parameters
@@ -65,6 +55,11 @@ class LinearRegression:
     loss_curve_ : list[float]       L before each gradient step (empty for the closed form).
     loss_ : float                   L at the fitted (a, b).
     n_iter_ : int                   Gradient steps taken (0 for the closed form).
+    n_features_in_ : int            d, the number of features seen in ``fit``.
+
+    ``partial_fit(X, y)`` takes one gradient step on the batch (X, y) from the
+    current (a, b) (from a = 0, b = 0 on the first call): called once per
+    mini-batch it is the lecture's stochastic gradient descent (L36).
 
     Shapes
     ------
@@ -97,15 +92,13 @@ class LinearRegression:
         lr = check_float(self.lr, self, "lr")
         n_iter = check_int(self.n_iter, self, "n_iter", low=1)
         tol = None if self.tol is None else check_float(self.tol, self, "tol", strict=False)
-        N = X.shape[0]
         a = np.zeros(X.shape[1], dtype=X.dtype)       # slopes a (one per feature)
         b = X.dtype.type(0)                           # intercept b
         losses: list[float] = []
         steps = 0
         with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported as an error
             for _ in range(n_iter):
-                r = y - (X @ a + b)                       # y_i - y^_i,  y^ = a x + b
-                loss = float(np.mean(r * r))              # L = (1/N) sum (y - y^)^2
+                loss, da, db = self._loss_grads(X, y, a, b)
                 if not np.isfinite(loss):
                     raise FloatingPointError(
                         f"LinearRegression: the loss became {loss} after {steps} steps; "
@@ -114,8 +107,6 @@ class LinearRegression:
                     losses.append(loss)
                     break
                 losses.append(loss)
-                da = -(2.0 / N) * (X.T @ r)               # dL/da = -(2/N) sum x_i (y_i - y^_i)
-                db = -(2.0 / N) * np.sum(r)               # dL/db = -(2/N) sum (y_i - y^_i)
                 a = a - lr * da                           # a <- a - alpha dL/da
                 b = b - lr * db                           # b <- b - alpha dL/db
                 steps += 1
@@ -128,6 +119,36 @@ class LinearRegression:
         self.loss_curve_ = losses
         self.loss_ = final
         self.n_iter_ = steps
+        return self
+
+    @staticmethod
+    def _loss_grads(X: np.ndarray, y: np.ndarray, a: np.ndarray, b) -> tuple[float, Array, Array]:
+        """(L, dL/da, dL/db) at (a, b)."""
+        N = X.shape[0]
+        r = y - (X @ a + b)                           # y_i - y^_i,  y^ = a x + b
+        loss = float(np.mean(r * r))                  # L = (1/N) sum (y - y^)^2
+        da = -(2.0 / N) * (X.T @ r)                   # dL/da = -(2/N) sum x_i (y_i - y^_i)
+        db = -(2.0 / N) * np.sum(r)                   # dL/db = -(2/N) sum (y_i - y^_i)
+        return loss, da, db
+
+    def partial_fit(self, X, y) -> LinearRegression:
+        """One gradient step on the mini-batch (X, y) from the current (a, b) (L36); returns self."""
+        lr = check_float(self.lr, self, "lr")
+        X = check_array(X, self, allow_1d_as_column=True)
+        y = check_targets(y, self, X.shape[0]).astype(X.dtype)
+        if getattr(self, "coef_", None) is None:                 # first call: start from a = 0, b = 0
+            self.n_features_in_ = X.shape[1]
+            self.coef_, self.intercept_ = np.zeros(X.shape[1], dtype=X.dtype), 0.0
+            self.loss_curve_, self.n_iter_ = [], 0
+        check_n_features(self, X, self.n_features_in_)
+        loss, da, db = self._loss_grads(X, y, self.coef_.astype(X.dtype), X.dtype.type(self.intercept_))
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"LinearRegression: the loss became {loss}; lr={lr} is too large")
+        self.coef_ = self.coef_ - lr * da                       # a <- a - alpha dL/da
+        self.intercept_ = float(self.intercept_ - lr * db)      # b <- b - alpha dL/db
+        self.loss_curve_.append(loss)
+        self.loss_ = loss
+        self.n_iter_ += 1
         return self
 
     def _fit_closed_form(self, X: np.ndarray, y: np.ndarray) -> LinearRegression:
@@ -167,12 +188,3 @@ class LinearRegression:
         X = check_array(X, self, allow_1d_as_column=True)
         check_n_features(self, X, self.n_features_in_)
         return X @ self.coef_.astype(X.dtype) + X.dtype.type(self.intercept_)   # y^ = a x + b
-
-    def score(self, X, y) -> float:
-        """R^2 of the prediction (scikit-learn's regression score)."""
-        pred = self.predict(X)
-        return r2_score(check_targets(y, self, pred.shape[0]), pred)
-
-    def __repr__(self) -> str:
-        return (f"LinearRegression(lr={self.lr}, n_iter={self.n_iter}, method={self.method!r}, "
-                f"tol={self.tol})")

@@ -23,19 +23,20 @@ import numpy as np
 
 from .. import functions as F
 from .._types import Array
+from ._base import ClassifierBase
 from ._estimator import (
     check_array,
     check_fitted,
     check_float,
     check_int,
+    check_labels,
     check_n_features,
-    check_targets,
 )
 
 __all__ = ["LogisticRegression", "SoftmaxRegression"]
 
 
-class _GDClassifier:
+class _GDClassifier(ClassifierBase):
     """Shared settings and checks of the two gradient-descent classifiers."""
 
     def __init__(self, lr: float = 0.1, n_iter: int = 1000, tol: float | None = None) -> None:
@@ -55,13 +56,17 @@ class _GDClassifier:
         check_n_features(self, X, self.n_features_in_)
         return X
 
-    def score(self, X, t) -> float:
-        """Mean accuracy of ``predict(X)`` against the labels ``t``."""
-        pred = self.predict(X)
-        return float(np.mean(pred == check_targets(t, self, pred.shape[0], "t")))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr}, n_iter={self.n_iter}, tol={self.tol})"
+    def _first_batch(self, X: np.ndarray, classes) -> bool:
+        """partial_fit: True on the first call (nothing fitted yet), after checking ``classes``."""
+        if getattr(self, "coef_", None) is not None:
+            check_n_features(self, X, self.n_features_in_)
+            return False
+        if classes is None and (self._codes is None or self.labels is None):
+            raise ValueError(f"{type(self).__name__}: classes must be passed on the first call to "
+                             "partial_fit (all the labels the batches will hold)")
+        self.n_features_in_ = X.shape[1]
+        self.loss_curve_, self.n_iter_ = [], 0
+        return True
 
 
 class LogisticRegression(_GDClassifier):
@@ -75,6 +80,10 @@ class LogisticRegression(_GDClassifier):
         Maximum number of full-batch gradient steps.
     tol : float or None
         Stop early once a step lowers J by less than ``tol``.
+    labels : pair or None, default (0, 1)
+        The labels ``fit`` accepts, (t = 0, t = 1): the lecture's 0/1 by default.
+        None accepts any two labels (numbers or strings, as scikit-learn); the
+        larger one, ``classes_[1]``, is t = 1.
 
     Attributes
     ----------
@@ -82,7 +91,12 @@ class LogisticRegression(_GDClassifier):
     intercept_ : float             The bias b.
     loss_curve_ : list[float]      J before each step.
     n_iter_ : int                  Steps taken.
-    classes_ : ndarray             array([0, 1]).
+    classes_ : ndarray             array([0, 1]) (with ``labels=None``, the two labels seen).
+    n_features_in_ : int
+
+    ``partial_fit(X, t)`` takes one gradient step on the mini-batch (X, t) from the
+    current (w, b), from w = 0, b = 0 on the first call (stochastic gradient
+    descent when called once per mini-batch, L36).
 
     Formula
     -------
@@ -91,13 +105,19 @@ class LogisticRegression(_GDClassifier):
     dz = y - t,   dw = (1/m) X^T dz,   db = (1/m) sum dz
     """
 
-    def fit(self, X, t) -> LogisticRegression:
-        """Fit w, b to 0/1 labels ``t`` by gradient descent on J; returns self."""
+    _codes = (0, 1)
+
+    def __init__(self, lr: float = 0.1, n_iter: int = 1000, tol: float | None = None,
+                 labels: tuple | None = (0, 1)) -> None:
+        super().__init__(lr, n_iter, tol)
+        self.labels = labels
+
+    def fit(self, X, y) -> LogisticRegression:
+        """Fit w, b to the 0/1 labels ``y`` (the lecture's t) by gradient descent on J; returns self."""
         lr, n_iter, tol = self._settings()
         X = check_array(X, self)
-        t = self._check_labels(t, X.shape[0], X.dtype)
+        t, self.classes_ = self._check_labels(y, X.shape[0], X.dtype, "y")
         self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([0, 1])
         w = np.zeros(X.shape[1], dtype=X.dtype)
         b = X.dtype.type(0)
         losses: list[float] = []
@@ -117,11 +137,32 @@ class LogisticRegression(_GDClassifier):
         self.n_iter_ = steps
         return self
 
-    def _check_labels(self, t, m: int, dtype) -> np.ndarray:
-        t = check_targets(t, self, m, "t")
-        if not np.all((t == 0) | (t == 1)):
-            raise ValueError(f"LogisticRegression: labels t must be 0 or 1, got {np.unique(t)[:5].tolist()}")
-        return t.astype(dtype)
+    def partial_fit(self, X, y, classes=None) -> LogisticRegression:
+        """One gradient step w <- w - alpha dw, b <- b - alpha db on the mini-batch (X, y) (L36).
+
+        ``classes``: the two labels, needed on the first call with ``labels=None``
+        (scikit-learn's protocol); later calls use ``classes_``.
+        """
+        lr = check_float(self.lr, self, "lr")
+        X = check_array(X, self)
+        first = self._first_batch(X, classes)
+        t, self.classes_ = self._check_labels(y, X.shape[0], X.dtype, "y",
+                                              classes if first else self.classes_)
+        if first:
+            self.coef_, self.intercept_ = np.zeros(X.shape[1], dtype=X.dtype), 0.0
+        loss, dw, db = self._loss_grad(X, t, self.coef_.astype(X.dtype), X.dtype.type(self.intercept_))
+        self.coef_ = self.coef_ - lr * dw                    # w <- w - alpha dw
+        self.intercept_ = float(self.intercept_ - lr * db)   # b <- b - alpha db
+        self.loss_curve_.append(loss)
+        self.n_iter_ += 1
+        return self
+
+    def _check_labels(self, t, m: int, dtype, name: str = "t", classes=None):
+        """(t coded 0/1 in ``dtype``, the two classes); ``classes`` defaults to the fitted ones."""
+        if classes is None:
+            classes = getattr(self, "classes_", None)
+        t, classes = self._binary_y(t, m, name, classes=classes)
+        return t.astype(dtype), classes
 
     @staticmethod
     def _loss_grad(X: np.ndarray, t: np.ndarray, w: np.ndarray, b) -> tuple[float, Array, float]:
@@ -145,13 +186,13 @@ class LogisticRegression(_GDClassifier):
         """J = -(1/m) sum [t log y + (1 - t) log(1 - y)] at (w, b), default the fitted ones."""
         X = check_array(X, self)
         w, b = self._params(w, b)
-        return self._loss_grad(X, self._check_labels(t, X.shape[0], X.dtype), w, b)[0]
+        return self._loss_grad(X, self._check_labels(t, X.shape[0], X.dtype)[0], w, b)[0]
 
     def gradients(self, X, t, w=None, b=None) -> tuple[Array, float]:
         """The hand-derived (dw, db) = ((1/m) X^T (y - t), (1/m) sum (y - t)) at (w, b) (L15)."""
         X = check_array(X, self)
         w, b = self._params(w, b)
-        _, dw, db = self._loss_grad(X, self._check_labels(t, X.shape[0], X.dtype), w, b)
+        _, dw, db = self._loss_grad(X, self._check_labels(t, X.shape[0], X.dtype)[0], w, b)
         return dw, db
 
     def decision_function(self, X) -> Array:
@@ -165,8 +206,8 @@ class LogisticRegression(_GDClassifier):
         return np.stack([F.sigmoid(-z), F.sigmoid(z)], axis=1)   # sigma(-z) = 1 - sigma(z)
 
     def predict(self, X) -> np.ndarray:
-        """1 where sigma(z) > 1/2 (z > 0), else 0; shape (m,)."""
-        return (self.decision_function(X) > 0).astype(np.int64)
+        """1 where sigma(z) > 1/2 (z > 0), else 0, as labels of ``classes_``; shape (m,)."""
+        return self._decode((self.decision_function(X) > 0).astype(np.int64))
 
 
 class SoftmaxRegression(_GDClassifier):
@@ -196,14 +237,16 @@ class SoftmaxRegression(_GDClassifier):
     unique wherever the minimum is.
     """
 
-    def fit(self, X, t) -> SoftmaxRegression:
-        """Fit W, b to class labels ``t`` (any K >= 2 distinct values) by gradient descent; returns self."""
+    def fit(self, X, y) -> SoftmaxRegression:
+        """Fit W, b to the class labels ``y`` (the lecture's t; any K >= 2 distinct values, numbers or
+        strings) by gradient descent; returns self."""
         lr, n_iter, tol = self._settings()
         X = check_array(X, self)
-        t = check_targets(t, self, X.shape[0], "t")
+        t = check_labels(y, self, X.shape[0])
         classes, idx = np.unique(t, return_inverse=True)
         if classes.size < 2:
-            raise ValueError(f"SoftmaxRegression: needs at least 2 classes in t, got {classes.tolist()}")
+            raise ValueError(f"SoftmaxRegression: needs at least 2 classes in y, got {classes.size} class "
+                             f"{classes.tolist()}")
         m, K = X.shape[0], classes.size
         T = np.zeros((m, K), dtype=X.dtype)
         T[np.arange(m), idx] = 1                     # one-hot targets
@@ -237,8 +280,30 @@ class SoftmaxRegression(_GDClassifier):
         dZ = (Y - T) / m                             # dZ = Y - T, with the mean's 1/m
         return loss, dZ.T @ X, dZ.sum(axis=0)        # dW = dZ^T X,  db = sum dZ
 
-    def _onehot(self, t, m: int, dtype) -> np.ndarray:
-        t = check_targets(t, self, m, "t")
+    def partial_fit(self, X, y, classes=None) -> SoftmaxRegression:
+        """One gradient step W <- W - alpha dW, b <- b - alpha db on the mini-batch (X, y) (L36).
+
+        ``classes`` (every label the batches will hold) is required on the first call,
+        as in scikit-learn, since one batch need not show them all.
+        """
+        lr = check_float(self.lr, self, "lr")
+        X = check_array(X, self)
+        if self._first_batch(X, classes):
+            self.classes_ = np.unique(check_labels(classes, self, np.size(classes), "classes"))
+            if self.classes_.size < 2:
+                raise ValueError(f"SoftmaxRegression: needs at least 2 classes, got {self.classes_.tolist()}")
+            K = self.classes_.size
+            self.coef_, self.intercept_ = np.zeros((K, X.shape[1]), X.dtype), np.zeros(K, X.dtype)
+        T = self._onehot(y, X.shape[0], X.dtype, "y")
+        loss, dW, db = self._loss_grad(X, T, self.coef_.astype(X.dtype), self.intercept_.astype(X.dtype))
+        self.coef_ = self.coef_ - lr * dW                    # W <- W - alpha dW
+        self.intercept_ = self.intercept_ - lr * db          # b <- b - alpha db
+        self.loss_curve_.append(loss)
+        self.n_iter_ += 1
+        return self
+
+    def _onehot(self, t, m: int, dtype, name: str = "t") -> np.ndarray:
+        t = check_labels(t, self, m, name)
         idx = np.searchsorted(self.classes_, t)
         idx = np.clip(idx, 0, self.classes_.size - 1)
         if not np.all(self.classes_[idx] == t):
@@ -264,15 +329,21 @@ class SoftmaxRegression(_GDClassifier):
         _, dW, db = self._loss_grad(X, self._onehot(t, X.shape[0], X.dtype), W, b)
         return dW, db
 
-    def decision_function(self, X) -> Array:
-        """Logits Z = X W^T + b; shape (m, K)."""
+    def _logits(self, X) -> Array:
         X = self._X(X)
-        return X @ self.coef_.T + self.intercept_
+        return X @ self.coef_.T + self.intercept_      # Z = X W^T + b
+
+    def decision_function(self, X) -> Array:
+        """Logits Z = X W^T + b; shape (m, K).  For K = 2 the log-odds z_1 - z_0, shape (m,)
+        (scikit-learn's convention for two classes)."""
+        Z = self._logits(X)
+        return Z[:, 1] - Z[:, 0] if Z.shape[1] == 2 else Z
 
     def predict_proba(self, X) -> Array:
         """Y = softmax(Z), P(class k | x) in column k; shape (m, K)."""
-        return F.softmax(self.decision_function(X))
+        return F.softmax(self._logits(X))
 
     def predict(self, X) -> np.ndarray:
         """classes_[argmax_k z_k]; shape (m,)."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        Z = self._logits(X)
+        return self.classes_[np.argmax(Z, axis=1)]

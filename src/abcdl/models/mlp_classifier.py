@@ -1,54 +1,58 @@
 """``MLPClassifier``: an abcdl network behind scikit-learn's estimator API (L16, L31, L35-L37).
 
 For learners moving on to scikit-learn: the same habits (``fit`` returns self,
-``predict``, ``predict_proba``, ``score``, fitted attributes ending in ``_``), with
-abcdl's layers, Adam and training loop underneath.  ``alpha`` is the lecture's
-L2 strength lambda, J = J0 + (lambda / 2m) sum ||W||^2 (L31), which is also
-scikit-learn's definition.
+``predict``, ``predict_proba``, ``score``, ``partial_fit``, fitted attributes
+ending in ``_``), with abcdl's layers, Adam and training loop underneath, so
+``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` accept it.
+``alpha`` is the lecture's L2 strength lambda, J = J0 + (lambda / 2m) sum ||W||^2
+(L31), which is also scikit-learn's definition.  The defaults and where they
+differ from scikit-learn's are listed in :mod:`abcdl.models._mlp_base`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from .._config import get_rng
-from ..callbacks import EarlyStopping
-from ..data import train_val_split
 from ..functions import softmax
 from ..losses import SoftmaxCrossEntropyLoss
-from ..optim import SGD, Adam
-from ..regularizers import L2
-from ..train import fit, predict
-from ._estimator import NotFittedError
-from .feedforward import mlp
+from ._base import ClassifierBase
+from ._estimator import check_labels
+from ._mlp_base import BaseMLP
+
+__all__ = ["MLPClassifier"]
 
 
-class MLPClassifier:
-    """A softmax MLP classifier trained with mini-batch Adam (or SGD).
+class MLPClassifier(ClassifierBase, BaseMLP):
+    """A softmax MLP classifier trained with mini-batch Adam (or SGD) (L16, L35, L36).
 
     Parameters
     ----------
-    hidden_layer_sizes : sequence of int
-        n[1], ..., n[L-1] (default (100,)).
-    activation : "relu" | "tanh" | "sigmoid" | "leaky_relu"
-    solver : "adam" | "sgd"
-    alpha : float
-        L2 strength lambda (default 0: none).
-    batch_size : int
-    learning_rate_init : float
-    max_iter : int
-        Epochs (full passes over the data).
-    dropout : float
+    hidden_layer_sizes : sequence of int, default (100,)
+        n[1], ..., n[L-1].
+    activation : "relu" | "tanh" | "sigmoid" | "leaky_relu", default "relu"
+    solver : "adam" | "sgd", default "adam" ("sgd" uses ``momentum``)
+    alpha : float, default 1e-4
+        L2 strength lambda (0: none).
+    batch_size : int or "auto", default "auto"
+        "auto" is min(200, m), as scikit-learn.
+    learning_rate_init : float, default 1e-3
+    max_iter : int, default 200
+        Epochs (full passes over the data) at most.
+    tol : float, default 1e-4
+        Training stops when the loss (the validation loss with ``early_stopping``)
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    momentum : float, default 0.9
+        For ``solver="sgd"``.
+    dropout : float, default 0
         Drop probability after each hidden layer (0: none).
-    batch_norm : bool
-    validation_fraction : float
-        Held out for ``early_stopping`` (and then reported in ``validation_scores_``).
-    early_stopping : bool
-        Stop when the validation loss has not improved for ``n_iter_no_change`` epochs
-        and keep the best weights.
+    batch_norm : bool, default False
+    validation_fraction : float, default 0.1
+        Held out for ``early_stopping`` (then reported in ``validation_scores_``).
+    early_stopping : bool, default False
+        Stop on the validation loss and keep the best weights (L37).
+    n_iter_no_change : int, default 10
     random_state : int, Generator or None
+        Initial weights, dropout masks, shuffling and the validation split.
     verbose : 0, 1 or 2
         As :func:`abcdl.train.fit`.
 
@@ -56,92 +60,58 @@ class MLPClassifier:
     ----------
     classes_ : ndarray (K,)
     model_ : Sequential
+        The trained network (its outputs are the logits z); ``abcdl.export`` takes it.
+    optimizer_ : the optimizer, kept for ``partial_fit``
     loss_curve_ : list of float
         Training loss (with the L2 penalty) per epoch.
     validation_scores_ : list of float or None
+        Validation loss per epoch with ``early_stopping``.
     n_iter_ : int
-        Epochs run.
+        Epochs run (over all ``fit``/``partial_fit`` calls since the last ``fit``).
+    n_features_in_ : int
+
+    Formula
+    -------
+    z = f(x; W),  P(class k | x) = softmax(z)_k,  J = -(1/m) sum log P(t | x) + (lambda/2m) sum ||W||^2
     """
 
-    def __init__(self, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu",
-                 solver: str = "adam", alpha: float = 0.0, batch_size: int = 100,
-                 learning_rate_init: float = 1e-3, max_iter: int = 20, dropout: float = 0.0,
-                 batch_norm: bool = False, validation_fraction: float = 0.1,
-                 early_stopping: bool = False, n_iter_no_change: int = 5, random_state=None,
-                 verbose: int = 0) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.validation_fraction = validation_fraction
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.random_state = random_state
-        self.verbose = verbose
+    def _loss(self):
+        return SoftmaxCrossEntropyLoss()
 
-    def _check_X(self, X) -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"MLPClassifier: X must have shape (m, n_features), got {X.shape}")
-        if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(f"MLPClassifier: X must be numeric, got dtype {X.dtype}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("MLPClassifier: X contains NaN or Inf")
-        return X
+    def _targets(self, y, m: int, classes=None, first: bool = False):
+        y = check_labels(y, self, m)
+        if first:
+            given = y if classes is None else check_labels(classes, self, np.size(classes), "classes")
+            self.classes_ = np.unique(given)
+            if len(self.classes_) < 2:
+                raise ValueError("MLPClassifier: y needs at least 2 classes, got 1 class")
+        t = np.searchsorted(self.classes_, y)
+        t = np.minimum(t, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[t], y):
+            raise ValueError(f"MLPClassifier: y holds labels not in classes_ {self.classes_.tolist()}")
+        return t, len(self.classes_)
 
-    def fit(self, X, y) -> MLPClassifier:
-        X = self._check_X(X)
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"MLPClassifier: y must have shape ({X.shape[0]},), got {y.shape}")
-        if self.solver not in ("adam", "sgd"):
-            raise ValueError(f"MLPClassifier: solver must be 'adam' or 'sgd', got {self.solver!r}")
-        if self.alpha < 0:
-            raise ValueError(f"MLPClassifier: alpha must be >= 0, got {self.alpha}")
-        self.classes_, t = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("MLPClassifier: y needs at least 2 classes")
-        rng = get_rng(self.random_state)
-        self.model_ = mlp(X.shape[1], self.hidden_layer_sizes, len(self.classes_), self.activation,
-                          self.dropout, self.batch_norm, rng=rng)
-        dtype = self.model_.parameters()[0].dtype
-        X = X.astype(dtype, copy=False)
-        params = self.model_.parameters()
-        opt = (Adam(params, lr=self.learning_rate_init) if self.solver == "adam"
-               else SGD(params, lr=self.learning_rate_init, momentum=0.9))
-        validation, callbacks = None, []
-        if self.early_stopping:
-            (X, t), validation = train_val_split(X, t, self.validation_fraction, rng=rng)
-            callbacks.append(EarlyStopping("val_loss", patience=self.n_iter_no_change))
-        history = fit(self.model_, SoftmaxCrossEntropyLoss(), opt, (X, t), epochs=self.max_iter,
-                      batch_size=self.batch_size, validation=validation, callbacks=callbacks,
-                      verbose=self.verbose, rng=rng, regularizer=L2(self.alpha) if self.alpha else None)
-        self.loss_curve_ = list(history.history["loss"])
-        self.validation_scores_ = list(history.history.get("val_accuracy", [])) or None
-        self.n_iter_ = len(self.loss_curve_)
-        self.model_.eval()
-        return self
+    def partial_fit(self, X, y, classes=None) -> MLPClassifier:
+        """One epoch of mini-batch training on (X, y) from the current weights (L36); returns self.
 
-    def _fitted(self):
-        if not hasattr(self, "model_"):
-            raise NotFittedError("MLPClassifier is not fitted yet: call fit(X, y) first")
-        return self.model_
+        ``classes`` (every label the batches will hold) is required on the first call.
+        """
+        if classes is None and getattr(self, "model_", None) is None:
+            raise ValueError("MLPClassifier: classes must be passed on the first call to partial_fit "
+                             "(all the labels the batches will hold)")
+        return self._partial(X, y, classes)
+
+    def decision_function(self, X) -> np.ndarray:
+        """The logits z (m, K), columns in the order of ``classes_``; for K = 2 the log-odds
+        z_1 - z_0 = log(P(classes_[1] | x) / P(classes_[0] | x)), shape (m,), as scikit-learn."""
+        z = self._forward(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
 
     def predict_proba(self, X) -> np.ndarray:
         """Softmax probabilities (m, K), columns in the order of ``classes_`` (L35)."""
-        model = self._fitted()
-        X = self._check_X(X).astype(model.parameters()[0].dtype, copy=False)
-        return softmax(predict(model, X))
+        return softmax(self._forward(X))
 
     def predict(self, X) -> np.ndarray:
-        P = self.predict_proba(X)
-        return self.classes_[np.argmax(P, axis=1)]
-
-    def score(self, X, y) -> float:
-        """Mean accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """classes_[argmax_k z_k]; shape (m,)."""
+        z = self._forward(X)
+        return self.classes_[np.argmax(z, axis=1)]

@@ -22,12 +22,13 @@ import numbers
 import numpy as np
 
 from .._types import Array
+from ._base import BaseEstimator
 from ._estimator import check_array, check_fitted, check_n_features
 
 __all__ = ["PCA"]
 
 
-class PCA:
+class PCA(BaseEstimator):
     """Principal component analysis via the SVD of centred data (L4).
 
     Parameters
@@ -122,6 +123,3 @@ class PCA:
         if Z.shape[1] != self.n_components_:
             raise ValueError(f"PCA: Z has {Z.shape[1]} columns, expected n_components_={self.n_components_}")
         return Z @ self.components_ + self.mean_               # X^ = Z V_q^T + mean
-
-    def __repr__(self) -> str:
-        return f"PCA(n_components={self.n_components!r})"

@@ -28,13 +28,13 @@ import numpy as np
 
 from .. import functions as F
 from .._types import Array, Rng
+from ._base import ClassifierBase
 from ._estimator import (
     ConvergenceWarning,
     check_array,
     check_fitted,
     check_int,
     check_n_features,
-    check_targets,
     resolve_random_state,
 )
 
@@ -116,7 +116,7 @@ class PLAUpdate:
     n_misclassified: int
 
 
-class Perceptron:
+class Perceptron(ClassifierBase):
     """Perceptron trained by the PLA: pick a misclassified point at random, w <- w + y x (L5, L7).
 
     Parameters
@@ -132,6 +132,11 @@ class Perceptron:
     random_state : int, np.random.Generator or None
         Which misclassified point is picked at each step; None uses the library
         generator (``abcdl.seed``).
+    labels : pair or None, default (-1, 1)
+        The labels ``fit`` accepts, (negative, positive): the lecture's -1/+1 by
+        default, so 0/1 labels are refused with a hint.  None accepts any two
+        labels (numbers or strings, as scikit-learn): the larger one, ``classes_[1]``,
+        becomes y = +1 inside the PLA, and ``predict`` answers in the given labels.
 
     Attributes
     ----------
@@ -141,7 +146,8 @@ class Perceptron:
     updates_ : list[PLAUpdate]       Every update in order: index, x, y, w before, w after.
     n_iter_ : int                    Number of updates made (len(updates_)).
     converged_ : bool                True when no training point is misclassified.
-    classes_ : ndarray               array([-1, 1]).
+    classes_ : ndarray               array([-1, 1]) (with ``labels=None``, the two labels seen).
+    n_features_in_ : int
 
     Formula
     -------
@@ -160,22 +166,21 @@ class Perceptron:
     """
 
     update = staticmethod(pla_update)
+    _codes = (-1, 1)
 
-    def __init__(self, max_updates: int = 1000, w_init=None, random_state: int | Rng | None = None) -> None:
+    def __init__(self, max_updates: int = 1000, w_init=None, random_state: int | Rng | None = None,
+                 labels: tuple | None = (-1, 1)) -> None:
         self.max_updates = max_updates
         self.w_init = w_init
         self.random_state = random_state
+        self.labels = labels
 
     # -- training ---------------------------------------------------------------
     def fit(self, X, y) -> Perceptron:
-        """Run the PLA on ``X`` (m, d) with labels ``y`` in {-1, +1}; returns self."""
+        """Run the PLA on ``X`` (m, d) with labels ``y`` in {-1, +1} (see ``labels``); returns self."""
         max_updates = check_int(self.max_updates, self, "max_updates", low=0)
         X = check_array(X, self)
-        y = check_targets(y, self, X.shape[0])
-        bad = ~np.isin(y, (-1, 1))
-        if np.any(bad):
-            raise ValueError(f"Perceptron: labels y must be -1 or +1, got {np.unique(y[bad])[:5].tolist()}"
-                             " (use y = 2 t - 1 for 0/1 labels)")
+        y, classes = self._binary_y(y, X.shape[0], hint=" (use y = 2 t - 1 for 0/1 labels)")
         rng = resolve_random_state(self.random_state)
         Xa = add_bias_column(X)                          # x = (1, x1, ..., xd)
         y = y.astype(Xa.dtype)
@@ -203,7 +208,7 @@ class Perceptron:
         self.updates_ = updates
         self.n_iter_ = len(updates)
         self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([-1, 1])
+        self.classes_ = classes
         return self
 
     def _initial_weights(self, n: int, dtype) -> np.ndarray:
@@ -230,21 +235,12 @@ class Perceptron:
         return X @ self.coef_ + self.intercept_        # w . x  with x0 = 1
 
     def predict(self, X) -> np.ndarray:
-        """h(x) = sign(w . x) in {-1, +1} (a point on the boundary gets -1); shape (m,)."""
-        return F.sign(self.decision_function(X)).astype(np.int64)
-
-    def score(self, X, y) -> float:
-        """Mean accuracy of ``predict(X)`` against ``y``."""
-        pred = self.predict(X)
-        y = check_targets(y, self, pred.shape[0])
-        return float(np.mean(pred == y))
+        """h(x) = sign(w . x) in {-1, +1} (a point on the boundary gets -1), as labels of ``classes_``;
+        shape (m,)."""
+        return self._decode(F.sign(self.decision_function(X)).astype(np.int64))
 
     def misclassified(self, X, y) -> np.ndarray:
         """Indices k with y_k w . x_k <= 0 under the current weights (the PLA's candidates)."""
         X = self._checked(X)
-        y = check_targets(y, self, X.shape[0])
+        y = self._binary_y(y, X.shape[0], classes=self.classes_)[0]
         return np.flatnonzero(y * (X @ self.coef_ + self.intercept_) <= 0)
-
-    def __repr__(self) -> str:
-        return (f"Perceptron(max_updates={self.max_updates}, w_init={self.w_init!r}, "
-                f"random_state={self.random_state!r})")

@@ -26,13 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._types import Array
+from ._base import ClassifierBase
 from ._estimator import (
     check_array,
     check_fitted,
     check_float,
     check_int,
     check_n_features,
-    check_targets,
 )
 
 __all__ = ["LinearSVM", "geometric_margin"]
@@ -54,7 +54,7 @@ def geometric_margin(X, y, coef, intercept: float) -> float:
     return float(np.min(y * (X @ w + intercept)) / norm)   # min_i y_i (w.x_i + b) / ||w||
 
 
-class LinearSVM:
+class LinearSVM(ClassifierBase):
     """Soft-margin linear SVM trained by full-batch subgradient descent on the primal (L8).
 
     Parameters
@@ -77,6 +77,9 @@ class LinearSVM:
     sv_tol : float, default 1e-2
         Points with y_i f(x_i) <= 1 + sv_tol are reported as support vectors
         (on or inside the margin; the tolerance absorbs the optimiser's error).
+    labels : pair or None, default (-1, 1)
+        The labels ``fit`` accepts, (negative, positive); None accepts any two
+        labels (the larger, ``classes_[1]``, is y = +1), as :class:`Perceptron`.
 
     Attributes
     ----------
@@ -91,7 +94,13 @@ class LinearSVM:
     loss_ : float                   J at the returned (w, b), the lowest seen.
     lam_ : float                    The lambda used.
     n_iter_ : int
-    classes_ : ndarray              array([-1, 1]).
+    classes_ : ndarray              array([-1, 1]) (with ``labels=None``, the two labels seen).
+    n_features_in_ : int
+
+    ``partial_fit(X, y)`` takes one subgradient step on the mini-batch (X, y), with
+    eta_t counted over all calls and lambda fixed at the first call (``lam``, or
+    1 / (C m) with m the first batch's size): stochastic subgradient descent, the
+    Pegasos scheme, when called once per mini-batch.
 
     Formula
     -------
@@ -100,20 +109,20 @@ class LinearSVM:
     """
 
     def __init__(self, C: float = 1.0, lam: float | None = None, lr: float = 1.0, n_iter: int = 5000,
-                 decay: bool = True, sv_tol: float = 1e-2) -> None:
+                 decay: bool = True, sv_tol: float = 1e-2, labels: tuple | None = (-1, 1)) -> None:
         self.C = C
         self.lam = lam
         self.lr = lr
         self.n_iter = n_iter
         self.decay = decay
         self.sv_tol = sv_tol
+        self.labels = labels
+
+    _codes = (-1, 1)
 
     def fit(self, X, y) -> LinearSVM:
         """Minimise J by subgradient descent from w = 0, b = 0; ``y`` in {-1, +1}; returns self."""
-        X = check_array(X, self)
-        y = check_targets(y, self, X.shape[0])
-        if not np.all((y == -1) | (y == 1)):
-            raise ValueError(f"LinearSVM: labels y must be -1 or +1, got {np.unique(y)[:5].tolist()}")
+        X, y, classes = self._data(X, y)
         if np.all(y == y[0]):
             raise ValueError("LinearSVM: y holds only one class; need both -1 and +1")
         m = X.shape[0]
@@ -153,11 +162,49 @@ class LinearSVM:
         self.loss_curve_ = losses
         self.n_iter_ = n_iter
         self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([-1, 1])
+        self.classes_ = classes
         norm = float(np.linalg.norm(w))
         self.margin_ = 1.0 / norm if norm > 0 else np.inf          # half-width 1 / ||w||
         self.support_ = np.flatnonzero(y * (X @ w + b) <= 1.0 + sv_tol)   # y f(x) <= 1 (+ tol)
         self.support_vectors_ = X[self.support_]
+        return self
+
+    def _data(self, X, y, classes=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = check_array(X, self)
+        y, classes = self._binary_y(y, X.shape[0], classes=classes)
+        return X, y, classes
+
+    def partial_fit(self, X, y, classes=None) -> LinearSVM:
+        """One subgradient step on the mini-batch (X, y), y in {-1, +1}; returns self.
+
+        ``classes``: the two labels, needed on the first call with ``labels=None``
+        (scikit-learn's protocol); later calls use ``classes_``.
+        """
+        if getattr(self, "coef_", None) is not None:
+            classes = self.classes_
+        elif classes is None and self.labels is None:
+            raise ValueError("LinearSVM: classes must be passed on the first call to partial_fit")
+        X, y, classes = self._data(X, y, classes)
+        lr = check_float(self.lr, self, "lr")
+        if getattr(self, "coef_", None) is None:                  # first call: w = 0, b = 0, fix lambda
+            self.lam_ = (1.0 / (check_float(self.C, self, "C") * X.shape[0]) if self.lam is None
+                         else check_float(self.lam, self, "lam"))
+            self.coef_, self.intercept_ = np.zeros(X.shape[1], dtype=X.dtype), 0.0
+            self.n_features_in_, self.n_iter_, self.loss_curve_ = X.shape[1], 0, []
+            self.classes_ = classes
+        check_n_features(self, X, self.n_features_in_)
+        y = y.astype(X.dtype)
+        m, lam, w, b = X.shape[0], self.lam_, self.coef_.astype(X.dtype), self.intercept_
+        f = y * (X @ w + b)                                       # y_i (w . x_i + b)
+        self.loss_curve_.append(lam / 2 * float(w @ w) + float(np.mean(np.maximum(0.0, 1.0 - f))))
+        active = f < 1                                            # hinge is active: y f < 1
+        dw = lam * w - (y[active] @ X[active]) / m                # lambda w - (1/m) sum y_i x_i
+        db = -float(np.sum(y[active])) / m                        # -(1/m) sum y_i
+        t = self.n_iter_
+        eta = lr / (1.0 + lr * lam * t) if self.decay else lr     # eta_t = lr / (1 + lr lambda t)
+        self.coef_ = w - eta * dw                                 # w <- w - eta dJ/dw
+        self.intercept_ = float(b - eta * db)                     # b <- b - eta dJ/db
+        self.n_iter_ += 1
         return self
 
     def decision_function(self, X) -> Array:
@@ -168,14 +215,6 @@ class LinearSVM:
         return X @ self.coef_ + self.intercept_
 
     def predict(self, X) -> np.ndarray:
-        """sign(f(x)) in {-1, +1} (f = 0 gives -1, as the perceptron's sign); shape (m,)."""
-        return np.where(self.decision_function(X) > 0, 1, -1)
-
-    def score(self, X, y) -> float:
-        """Mean accuracy of ``predict(X)`` against ``y``."""
-        pred = self.predict(X)
-        return float(np.mean(pred == check_targets(y, self, pred.shape[0])))
-
-    def __repr__(self) -> str:
-        return (f"LinearSVM(C={self.C}, lam={self.lam}, lr={self.lr}, n_iter={self.n_iter}, "
-                f"decay={self.decay}, sv_tol={self.sv_tol})")
+        """sign(f(x)) in {-1, +1} (f = 0 gives -1, as the perceptron's sign), as labels of ``classes_``;
+        shape (m,)."""
+        return self._decode(np.where(self.decision_function(X) > 0, 1, -1))
