@@ -188,7 +188,9 @@ def report(res: dict, args) -> dict:
         out[f"ratio_{name}_epoch_pairs_median"] = statistics.median(
             a / h for a, h in zip(times[name], times["hand"], strict=True))
         out[f"ratio_{name}_step_peak_memory"] = mem[name] / mem["hand"]
-    print(f"\nMLP-A, {args.epochs} epochs, batch {BATCH}, float32, {THREADS} threads, Adam 1e-3")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", os.environ["OMP_NUM_THREADS"])
+    out["blas_threads"] = threads
+    print(f"\nMLP-A, {args.epochs} epochs, batch {BATCH}, float32, {threads} BLAS threads, Adam 1e-3")
     print(f"{'':10s} {'median s/epoch':>15s} {'min':>7s} {'max':>7s} {'step peak MB':>13s} {'test acc':>9s}")
     for name, v in out["libs"].items():
         print(f"{name:10s} {v['epoch_s_median']:15.3f} {v['epoch_s_min']:7.3f} {v['epoch_s_max']:7.3f} "
