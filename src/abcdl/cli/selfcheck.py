@@ -90,6 +90,15 @@ def _dropout_case(rng: np.random.Generator):
     return layer, rng.standard_normal((6, 5)), forward
 
 
+def _embedding_case(rng: np.random.Generator):
+    layer = L.Embedding(7, 3, rng=rng, dtype=F64)
+    ids = rng.integers(0, 7, size=(4, 5))
+
+    def forward(_x):                                 # the ids stay integers: dJ/d(ids) = 0, checked as such
+        return L.Embedding.forward(layer, ids)
+    return layer, ids.astype(F64), forward
+
+
 # name -> (rng -> (layer, x, forward or None)): every layer of abcdl.layers
 LAYER_CASES: dict[str, Callable] = {
     "Linear": lambda r: (L.Linear(4, 3, rng=r, dtype=F64), r.standard_normal((5, 4)), None),
@@ -106,6 +115,11 @@ LAYER_CASES: dict[str, Callable] = {
     "AvgPool2d": lambda r: (L.AvgPool2d(2, stride=1, padding=1), r.standard_normal((2, 2, 4, 4)), None),
     "Flatten": lambda r: (L.Flatten(), r.standard_normal((2, 2, 3, 3)), None),
     "BatchNorm2d": lambda r: (L.BatchNorm2d(3, dtype=F64), r.standard_normal((4, 3, 3, 3)), None),
+    "RNN": lambda r: (L.RNN(3, 4, rng=r, dtype=F64), r.standard_normal((4, 5, 3)), None),
+    "LSTM": lambda r: (L.LSTM(3, 3, rng=r, dtype=F64), r.standard_normal((4, 5, 3)), None),
+    "GRU": lambda r: (L.GRU(3, 3, return_sequences=False, rng=r, dtype=F64),
+                      r.standard_normal((4, 5, 3)), None),
+    "Embedding": _embedding_case,
 }
 
 # name -> (loss, rng -> (prediction, target)): every loss of abcdl.losses

@@ -50,7 +50,7 @@ class Embedding(Module):
     Formula
     -------
     forward   out[k] = W[ids[k]]                      (= onehot(ids[k]) W)
-    backward  dW[v] = sum over k with ids[k] = v of dout[k];  no gradient for the ids
+    backward  dW[v] = sum over k with ids[k] = v of dout[k];  d(ids) = 0
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, init=1.0, rng: Rng | None = None,
@@ -88,10 +88,12 @@ class Embedding(Module):
         self._ids = ids
         return self.W.data[ids]                            # out = W[ids]   (= onehot(ids) W)
 
-    def backward(self, dout: Array, input_grad: bool = True) -> None:
-        """Accumulate dW (repeated ids add up); returns None: ids have no gradient.
+    def backward(self, dout: Array, input_grad: bool = True) -> Array | None:
+        """Accumulate dW (repeated ids add up); return dJ/d(ids) = 0 (None when ``input_grad=False``).
 
-        ``dout`` must have the shape of the last output, ids.shape + (D,).
+        ``dout`` must have the shape of the last output, ids.shape + (D,).  The lookup
+        is constant between whole numbers, so the ids' gradient is zero: nothing flows
+        further back (it is returned only to keep Module's contract).
         """
         need_forward(self, self._ids)
         expect = (*self._ids.shape, self.embedding_dim)
@@ -99,7 +101,7 @@ class Embedding(Module):
             raise ValueError(f"{self._where()}: backward expected dout of shape {expect}, "
                              f"got {np.shape(dout)}")
         np.add.at(self.W.grad, self._ids, dout)            # dW[v] += dout[k] for every k with ids[k] = v
-        return None
+        return np.zeros(self._ids.shape, dtype=self.W.dtype) if input_grad else None
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
