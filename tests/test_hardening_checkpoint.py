@@ -11,16 +11,13 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import subprocess
-import sys
-import textwrap
-import threading
 
 import numpy as np
 import pytest
 import safetensors.numpy
 
 import abcdl
+from _hardening_helpers import call_unblocking, run_limited
 from abcdl import _state_shapes, checkpoint
 from abcdl.checkpoint import CheckpointError
 from abcdl.layers import Linear, ReLU
@@ -41,26 +38,6 @@ def linear_spec(n_in: int, n_out: int) -> dict:
 
 def small_linear_tensors(i: int = 0, shape=(32, 40)) -> dict:
     return {f"layers.{i}.W": np.ones(shape, np.float32), f"layers.{i}.b": np.zeros(shape[0], np.float32)}
-
-
-def run_limited(code: str, limit_mb: int = 1024) -> dict:
-    """Run ``code`` in a fresh Python with a tracemalloc peak reported; address space capped at
-    the start-up size + ``limit_mb``.  ``code`` sets ``result`` (a dict); returns it with "peak_mb"."""
-    script = textwrap.dedent("""
-        import json, resource, sys, tracemalloc
-        import abcdl
-        vm = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmSize"))) * 1024
-        cap = vm + {limit} * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        tracemalloc.start()
-        result = {{}}
-    """).format(limit=limit_mb) + textwrap.dedent(code) + textwrap.dedent("""
-        result["peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-        print(json.dumps(result))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 LOAD_CODE = """
@@ -198,26 +175,6 @@ def test_hardening_checkpoint_huge_integer_in_config(tmp_path):
 
 
 # -- item 6: only regular files are read -----------------------------------------------------------------
-def call_unblocking(fn, fifo, timeout: float = 10.0):
-    """``fn()``'s error; if it blocks on ``fifo``, a writer comes and goes to free it and the test fails."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:    # noqa: BLE001 (handed to the test)
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))     # a writer arrives and leaves: EOF
-        thread.join(5)
-        pytest.fail(f"blocked on the FIFO {fifo}")
-    return box.get("error")
-
-
 def test_hardening_checkpoint_fifo_is_refused(tmp_path):
     fifo = tmp_path / "model.safetensors"
     os.mkfifo(fifo)

@@ -31,6 +31,7 @@ __all__ = ["FileKindError", "FileTooLargeError", "JSONLimitError", "open_regular
 # O_NONBLOCK: opening a FIFO would otherwise wait for a writer; the flag is cleared after the check.
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                | getattr(os, "O_BINARY", 0))
+_CHUNK = 1 << 20
 MAX_JSON_DEPTH = 64                     # a checkpoint's architecture nests about 5 + 2 per Sequential
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -101,12 +102,21 @@ def read_regular(path: str | os.PathLike, max_bytes: int | None = None, what: st
     """
     with open_regular(path) as fh:
         size = os.fstat(fh.fileno()).st_size
-        if max_bytes is not None and size > max_bytes:
+        if max_bytes is None:
+            return fh.read()
+        if size > max_bytes:
             raise _too_large(path, size, max_bytes, what)
-        data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)    # +1: a file that grew
-    if max_bytes is not None and len(data) > max_bytes:
-        raise _too_large(path, len(data), max_bytes, what)
-    return data
+        parts = [fh.read(size)]               # read(n) reserves n bytes: never more than the file's size
+        total = len(parts[0])
+        while total <= max_bytes:             # a file that grew, or one whose size says 0 (/proc)
+            chunk = fh.read(min(_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                break
+            parts.append(chunk)
+            total += len(chunk)
+    if total > max_bytes:
+        raise _too_large(path, total, max_bytes, what)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _too_large(path, size: int, limit: int, what: str) -> FileTooLargeError:

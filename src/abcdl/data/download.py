@@ -9,18 +9,25 @@ which is flushed, ``fsync``-ed and then renamed over the final name with
 ``os.replace``; a failed or corrupt download leaves nothing behind.
 
 Requests use urllib with TLS certificate verification on and an honest
-``User-Agent: abcdl/<version>``.  The mirror lists can be replaced with the
-environment variables ``ABCDL_MNIST_MIRRORS`` and ``ABCDL_FASHION_MNIST_MIRRORS``
-(comma-separated base URLs), which is also how the tests drive this code
-against a local server.
+``User-Agent: abcdl/<version>``.  Each read has a timeout (:data:`TIMEOUT`) and
+each file an overall deadline (:data:`DEADLINE`): a mirror that drips a byte at a
+time, in the headers or the body, is cut off when the deadline passes.  The
+content is decompressed in a stream that stops as soon as it passes the file's
+known size (a small ``.gz`` that inflates to gigabytes costs only that size).
+The mirror lists can be replaced with the environment variables
+``ABCDL_MNIST_MIRRORS`` and ``ABCDL_FASHION_MNIST_MIRRORS`` (comma-separated base
+URLs), which is also how the tests drive this code against a local server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import socket
 import sys
+import threading
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,7 +36,8 @@ from .._io import atomic_write
 from .._version import __version__
 from .idx import DataError, decompress, parse_idx
 
-__all__ = ["MIRRORS", "MIRROR_ENV", "TIMEOUT", "MAX_BYTES", "mirrors_for", "fetch_file", "sha256_hex"]
+__all__ = ["MIRRORS", "MIRROR_ENV", "TIMEOUT", "DEADLINE", "MAX_BYTES", "mirrors_for", "fetch_file",
+           "sha256_hex"]
 
 # Ordered: https first; the Zalando S3 website endpoint only speaks http, which is
 # acceptable because every file is checked against a SHA-256 known in advance.
@@ -45,6 +53,7 @@ MIRRORS: dict[str, list[str]] = {
 }
 MIRROR_ENV = {"mnist": "ABCDL_MNIST_MIRRORS", "fashion-mnist": "ABCDL_FASHION_MNIST_MIRRORS"}
 TIMEOUT = 30.0                 # seconds per connect / read
+DEADLINE = 600.0               # seconds for one whole file (26 MB at 0.35 Mbit/s), however it trickles
 MAX_BYTES = 200 * 2**20        # refuse anything larger (the biggest real file is 26 MB)
 _CHUNK = 1 << 20
 
@@ -65,21 +74,115 @@ def mirrors_for(dataset: str) -> list[str]:
     return list(MIRRORS[dataset])
 
 
-def _get(url: str, timeout: float) -> bytes:
-    """The body of ``url``; raises OSError/ValueError-family errors on any failure."""
+class _Deadline:
+    """An overall deadline for one download: when it passes, every socket of the request is shut down.
+
+    The per-read timeout alone lets a mirror that drips a byte every few seconds
+    hold a download forever; shutting the socket down wakes any read that is
+    waiting, in the headers or in the body, and the request then fails.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._fds: list[int] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down at the deadline (a duplicate descriptor: TLS wrapping detaches the original)."""
+        with self._lock:
+            self._fds.append(os.dup(sock.fileno()))
+            if self.expired:
+                self._shut(self._fds[-1])
+
+    @staticmethod
+    def _shut(fd: int) -> None:
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for fd in self._fds:
+                self._shut(fd)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for fd in self._fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._fds.clear()
+
+
+def _watched(base: type, deadline: _Deadline) -> type:
+    """``base`` (an http.client connection class) whose sockets ``deadline`` shuts down when it passes."""
+    class Watched(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def create_watched(*a, **k):
+                sock = create(*a, **k)
+                deadline.watch(sock)
+                return sock
+            self._create_connection = create_watched
+    return Watched
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """urllib's opener (TLS verified by the default context) with connections watched by ``deadline``."""
+    http_class = _watched(http.client.HTTPConnection, deadline)
+    https_class = _watched(http.client.HTTPSConnection, deadline)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_class, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_class, req, context=self._context)
+
+    return urllib.request.build_opener(HTTP(), HTTPS())
+
+
+def _get(url: str, timeout: float, deadline: float | None = None) -> bytes:
+    """The body of ``url``; raises OSError/ValueError-family errors on any failure.
+
+    ``timeout`` bounds the connection and each read; ``deadline`` (default :data:`DEADLINE`)
+    bounds the whole request, however slowly the bytes come.
+    """
     scheme = url.split(":", 1)[0].lower()
     if scheme not in ("https", "http", "file"):
         raise ValueError(f"unsupported URL scheme {scheme!r} (use https, http or file)")
+    seconds = DEADLINE if deadline is None else deadline
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
-    # The default context verifies TLS certificates and host names.
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with _Deadline(seconds) as watch:
+        try:
+            return _read_body(_opener(watch), request, timeout, watch)
+        except (OSError, ValueError, http.client.HTTPException):
+            if watch.expired:                  # the shut-down socket surfaces as a cut connection
+                raise TimeoutError(f"no complete file within the {seconds:g} s deadline") from None
+            raise
+
+
+def _read_body(opener: urllib.request.OpenerDirector, request, timeout: float, watch: _Deadline) -> bytes:
+    with opener.open(request, timeout=timeout) as response:
         declared = response.headers.get("Content-Length")
         declared = int(declared) if declared and declared.isdigit() else None
         if declared is not None and declared > MAX_BYTES:
             raise ValueError(f"Content-Length {declared} exceeds the {MAX_BYTES}-byte limit")
         parts, total = [], 0
         while True:
-            chunk = response.read(_CHUNK)
+            chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
+            if watch.expired:
+                raise TimeoutError("deadline")
             if not chunk:
                 break
             total += len(chunk)
@@ -93,7 +196,8 @@ def _get(url: str, timeout: float) -> bytes:
 
 
 def fetch_file(filename: str, folder: str | os.PathLike, sha256: str, mirrors: Sequence[str],
-               magic: int | None = None, timeout: float | None = None) -> tuple[Path | None, list[str]]:
+               magic: int | None = None, timeout: float | None = None, max_bytes: int | None = None,
+               deadline: float | None = None) -> tuple[Path | None, list[str]]:
     """Download ``filename`` into ``folder`` from the first mirror that serves it intact.
 
     Parameters
@@ -110,6 +214,12 @@ def fetch_file(filename: str, folder: str | os.PathLike, sha256: str, mirrors: S
         IDX magic number the content must carry.
     timeout : float, optional
         Seconds for the connection and each read (default :data:`TIMEOUT`).
+    max_bytes : int, optional
+        The uncompressed size the content may reach (its known size); decompression
+        stops as soon as it passes (default: :data:`abcdl.data.idx.MAX_BYTES`).
+    deadline : float, optional
+        Seconds for each attempt as a whole, however slowly the bytes come
+        (default :data:`DEADLINE`).
 
     Returns
     -------
@@ -128,8 +238,8 @@ def fetch_file(filename: str, folder: str | os.PathLike, sha256: str, mirrors: S
         url = base if base.endswith("/") else base + "/"
         url += filename
         try:
-            raw = _get(url, timeout)
-            content = decompress(raw, url)
+            raw = _get(url, timeout, deadline)
+            content = decompress(raw, url, max_bytes)
             parse_idx(content, url, magic)
             digest = sha256_hex(content)
             if digest != sha256:

@@ -18,16 +18,18 @@ of the wrong kind raises :class:`DataError` naming the file and the problem.
 
 from __future__ import annotations
 
-import gzip
+import math
 import os
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .._read import read_regular
 from .errors import DataError
 
-__all__ = ["DataError", "read_idx", "parse_idx", "decompress", "LABELS_MAGIC", "IMAGES_MAGIC"]
+__all__ = ["DataError", "read_idx", "parse_idx", "decompress", "declared_size", "LABELS_MAGIC",
+           "IMAGES_MAGIC", "MAX_BYTES"]
 
 LABELS_MAGIC = 2049      # 0x00000801: uint8, 1 dimension (N,)
 IMAGES_MAGIC = 2051      # 0x00000803: uint8, 3 dimensions (N, rows, cols)
@@ -37,30 +39,85 @@ _TYPES = {
     0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
     0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
 }
+MAX_BYTES = 2**28        # default cap on an IDX file's uncompressed size (MNIST's largest is 47 MB)
+_CHUNK = 1 << 20         # decompressed bytes per step
 
 
 
 
-def decompress(raw: bytes, name: str) -> bytes:
+def decompress(raw: bytes, name: str, max_bytes: int | None = None) -> bytes:
     """The content of ``raw``: gunzipped when it starts with the gzip magic, else as is.
+
+    Decompression is streamed in 1 MiB pieces and stops as soon as the output
+    passes its cap: ``max_bytes`` (default :data:`MAX_BYTES`), tightened to the
+    size the IDX header declares as soon as the header has come out.  So a small
+    ``.gz`` that inflates to gigabytes (a decompression bomb) costs at most the cap.
 
     Raises
     ------
     DataError
-        If the gzip stream is corrupt or truncated, or ``name`` ends in ``.gz`` but the
-        bytes are not gzip-compressed.
+        The gzip stream is corrupt or truncated; ``name`` ends in ``.gz`` but the bytes
+        are not gzip-compressed; the content is larger than its cap.
     """
+    limit = MAX_BYTES if max_bytes is None else int(max_bytes)
     if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            # BadGzipFile is an OSError; a cut stream raises EOFError
-            raise DataError(f"{name}: corrupt or truncated gzip data ({type(exc).__name__}: {exc})") \
-                from exc
+        return _gunzip(raw, name, limit)
     if str(name).endswith(".gz"):
         raise DataError(f"{name}: the name ends in .gz but the content is not gzip-compressed "
                         f"(first bytes {raw[:4].hex()})")
+    if len(raw) > limit:
+        raise DataError(f"{name}: {len(raw):,} bytes, more than the {limit:,} allowed for this file")
     return raw
+
+
+def declared_size(head: bytes) -> int | None:
+    """Header plus payload bytes that an IDX header declares, 4 + 4 d + prod(dims) * itemsize;
+    None while ``head`` is too short to tell or is not an IDX header."""
+    if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _TYPES or head[3] == 0:
+        return None
+    header_len = 4 + 4 * head[3]
+    if len(head) < header_len:
+        return None
+    dims = [int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(head[3])]
+    return header_len + math.prod(dims) * _TYPES[head[2]].itemsize       # Python ints: no overflow
+
+
+def _gunzip(raw: bytes, name: str, limit: int) -> bytes:
+    """Streamed gunzip of every gzip member in ``raw``, failing as soon as the output passes the cap."""
+    parts: list[bytes] = []
+    total, head, cap, why = 0, b"", limit, f"the {limit:,} bytes allowed for this file"
+    from_header = False
+    inflater, pending = zlib.decompressobj(wbits=31), raw          # wbits 31: a gzip wrapper
+    try:
+        while True:
+            chunk = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            total += len(chunk)
+            parts.append(chunk)
+            if not from_header and len(head) < 1024:               # the header tightens the cap
+                head += chunk[:1024]
+                declared = declared_size(head)
+                if declared is not None and declared > limit:
+                    raise DataError(f"{name}: the IDX header declares {declared:,} bytes, more than {why}")
+                if declared is not None:
+                    cap, why = declared, f"the {declared:,} bytes its IDX header declares"
+                    from_header = True
+            if total > cap:
+                what = "has trailing bytes: it" if from_header else "is too large: it"
+                raise DataError(f"{name}: {what} decompresses to more than {why} (stopped after "
+                                f"{total:,} bytes; a corrupt file or a decompression bomb)")
+            if inflater.eof:
+                rest = inflater.unused_data
+                if rest[:2] != _GZIP_MAGIC:
+                    break
+                inflater, pending = zlib.decompressobj(wbits=31), rest     # another gzip member
+            elif not chunk and not pending:
+                raise EOFError("the gzip stream ends before its end-of-stream marker")
+    except (EOFError, zlib.error) as exc:
+        raise DataError(f"{name}: corrupt or truncated gzip data ({type(exc).__name__}: {exc})") from exc
+    if inflater.unused_data.strip(b"\0"):
+        raise DataError(f"{name}: corrupt gzip data: {len(inflater.unused_data)} bytes after the stream")
+    return b"".join(parts)
 
 
 def parse_idx(content: bytes, name: str = "<bytes>", magic: int | None = None) -> np.ndarray:
@@ -108,7 +165,7 @@ def parse_idx(content: bytes, name: str = "<bytes>", magic: int | None = None) -
     if any(d == 0 for d in dims):
         raise DataError(f"{name}: header dimensions {dims} contain a zero")
     dtype = _TYPES[type_code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize     # bytes = prod(dims) * itemsize
+    expected = math.prod(dims) * dtype.itemsize           # bytes = prod(dims) * itemsize (no int64 overflow)
     actual = len(content) - header_len
     if actual != expected:
         what = "truncated" if actual < expected else "has trailing bytes"
@@ -121,7 +178,7 @@ def parse_idx(content: bytes, name: str = "<bytes>", magic: int | None = None) -
     return arr
 
 
-def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
+def read_idx(path: str | os.PathLike, magic: int | None = None, max_bytes: int | None = None) -> np.ndarray:
     """Read an IDX file, raw or gzip-compressed, checking its header against its size.
 
     Parameters
@@ -130,6 +187,9 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         The file (``train-images-idx3-ubyte.gz`` and the like).
     magic : int, optional
         Required magic number: :data:`LABELS_MAGIC` (2049) or :data:`IMAGES_MAGIC` (2051).
+    max_bytes : int, optional
+        Cap on the uncompressed size (default :data:`MAX_BYTES`, 256 MiB; pass more for
+        larger files); the file on disk may not be larger either.
 
     Returns
     -------
@@ -139,11 +199,13 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     Raises
     ------
     DataError
-        The file is missing, unreadable, a bad gzip, truncated, padded or has the wrong magic.
+        The file is missing, unreadable, not a regular file (a FIFO, a device), a bad gzip,
+        larger than its cap, truncated, padded or has the wrong magic.
     """
     path = Path(path)
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limit, "this IDX file")
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return parse_idx(decompress(raw, str(path)), str(path), magic)
+    return parse_idx(decompress(raw, str(path), limit), str(path), magic)

@@ -28,12 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from .._config import resolve_dtype
+from .._read import read_regular
 from . import download as _dl
 from .errors import DataError, DataMissingError
 from .idx import IMAGES_MAGIC, LABELS_MAGIC, decompress, parse_idx
 
 __all__ = ["load_mnist", "load_fashion_mnist", "find_dataset", "DataSource", "dataset_files", "cache_dir",
-           "clear_cache", "SHA256", "FILES", "DEBIAN_FASHION_MNIST", "PACKAGE_DATA", "SHIPPED"]
+           "clear_cache", "SHA256", "SIZES", "FILES", "DEBIAN_FASHION_MNIST", "PACKAGE_DATA", "SHIPPED"]
 
 # part -> (file name without .gz, IDX magic number)
 FILES = {
@@ -57,6 +58,11 @@ SHA256: dict[str, dict[str, str]] = {
         "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
 }
+# Uncompressed sizes, the same for both datasets: 16 + 60000*28*28, 8 + 60000, 16 + 10000*28*28, 8 + 10000.
+# They cap decompression (a file that inflates past its size is refused at once; see idx.decompress).
+SIZES = {"train-images-idx3-ubyte": 47_040_016, "train-labels-idx1-ubyte": 60_008,
+         "t10k-images-idx3-ubyte": 7_840_016, "t10k-labels-idx1-ubyte": 10_008}
+_GZIP_SLACK = 2**16      # a .gz of a tiny file can be a little larger than the file
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 # The datasets shipped inside the package (package data, with their licence beside them).
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "_resources"
@@ -157,7 +163,7 @@ def find_dataset(dataset: str, root=None, download: bool = True) -> DataSource:
     for part, (stem, magic) in FILES.items():
         if found[part] is None and download:
             found[part], errs = _dl.fetch_file(stem + ".gz", target, SHA256[dataset][stem],
-                                               _dl.mirrors_for(dataset), magic)
+                                               _dl.mirrors_for(dataset), magic, max_bytes=SIZES[stem])
             attempts += errs
         if found[part] is None:
             missing.append(stem + ".gz")
@@ -196,10 +202,10 @@ def _read_verified(path: Path, dataset: str, stem: str, magic: int) -> np.ndarra
     if key in _MEMO:
         return _MEMO[key]
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
+        raw = read_regular(path, SIZES[stem] + _GZIP_SLACK, f"{_TITLES[dataset]} {stem}")
+    except OSError as exc:                       # also a FIFO or a device, and a file far too large
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    content = decompress(raw, str(path))
+    content = decompress(raw, str(path), SIZES[stem])
     arr = parse_idx(content, str(path), magic)
     digest = _dl.sha256_hex(content)
     if digest != expected:
