@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["check_positive_int", "check_nonnegative_int"]
+__all__ = ["check_positive_int", "check_nonnegative_int", "check_positive_real"]
 
 
 def _is_int(value) -> bool:
@@ -29,3 +31,16 @@ def check_nonnegative_int(value, name: str) -> int:
     if not _is_int(value) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
+
+
+def check_positive_real(value, name: str) -> float:
+    """``value`` as a ``float`` if it is a finite real number > 0, else ``ValueError`` naming ``name``."""
+    kinds = (int, float, np.integer, np.floating)
+    real = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_))
+    try:
+        number = float(value) if real else math.nan
+    except OverflowError:                        # an int beyond float's range
+        number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number

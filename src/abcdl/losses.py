@@ -62,6 +62,26 @@ class _Loss:
         return f"{type(self).__name__}()"
 
 
+def _check_probability_rows(T: np.ndarray, owner: str, atol: float = 1e-3) -> None:
+    """Target rows T must be distributions: finite, T_ki >= 0, sum_i T_ki = 1 (one-hot, or smoothed).
+
+    A negative entry makes -sum T log Y unbounded below (a "loss" of -2.30 once came out).
+    """
+    if T.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: target rows T must be real numbers, got dtype {T.dtype}")
+    if not np.isfinite(T).all():
+        raise ValueError(f"{owner}: target rows T hold NaN or infinite values")
+    rows = np.flatnonzero((T < 0).any(axis=1))
+    if rows.size:
+        raise ValueError(f"{owner}: target rows T must be probabilities (T >= 0, each row summing to 1); "
+                         f"row {rows[0]} has the entry {T[rows[0]].min():g}")
+    sums = T.sum(axis=1, dtype=np.float64)                    # sum_i T_ki
+    rows = np.flatnonzero(np.abs(sums - 1) > atol)
+    if rows.size:
+        raise ValueError(f"{owner}: target rows T must each sum to 1 (one-hot or probabilities); "
+                         f"row {rows[0]} sums to {sums[rows[0]]:g}")
+
+
 class SoftmaxCrossEntropyLoss(_Loss):
     """Softmax + categorical cross-entropy from logits (L14, L15, L35; sequences L40).
 
@@ -84,6 +104,7 @@ class SoftmaxCrossEntropyLoss(_Loss):
     ---------------------
     Z : (m, K) or (m, T, K) logits
     t : (m,) or (m, T) integer class indices, or one-hot / probability rows T of Z's shape
+        (T_ki >= 0 and each row summing to 1, to within 1e-3; otherwise ``ValueError``)
     """
 
     def __init__(self, ignore_index: int | None = None) -> None:
@@ -116,7 +137,9 @@ class SoftmaxCrossEntropyLoss(_Loss):
                                  f"{self.ignore_index}: nothing to average")
             Z, t = Z[keep], t[keep]
         m, K = Z.shape
-        if t.ndim != 2:
+        if t.ndim == 2:
+            _check_probability_rows(t, "SoftmaxCrossEntropyLoss")
+        else:
             t = F._class_indices(t, m, K, "SoftmaxCrossEntropyLoss")
         J = F.cross_entropy_with_logits(Z, t)         # J = -(1/m) sum T log softmax(Z), by log-sum-exp
         self._cache = (F.softmax(Z), t, keep, shape)  # Y = softmax(Z) and t, for backward

@@ -156,8 +156,9 @@ class Module:
 
         With ``strict=True`` (the default) the keys must match exactly; missing and
         unexpected keys are all named in one ``KeyError``.  Shapes must always
-        match.  Values are cast to each target's dtype.  Nothing is changed unless
-        every check passes.
+        match, and values must be real numbers (an object or complex array is a
+        ``TypeError``).  Values are cast to each target's dtype.  Nothing is changed
+        unless every check passes.
         """
         targets: dict[str, tuple[Module, str, bool]] = {}
         for mod_name, module in self.named_modules():
@@ -178,6 +179,9 @@ class Module:
             if key not in state:
                 continue
             value = np.asarray(state[key])
+            if value.dtype.kind not in "biuf":       # None -> object array (NaN), complex (truncated)
+                raise TypeError(f"load_state_dict: {key} has dtype {value.dtype}; expected real numbers "
+                                f"(float, int or bool)")
             current = module._parameters[name].data if is_param else getattr(module, name)
             if value.shape != current.shape:
                 raise ValueError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_positive_real
 from .._config import resolve_dtype
 from .._types import Array
 from ..module import Module
@@ -39,8 +39,7 @@ class BatchNorm1d(Module):
                  dtype=None) -> None:
         super().__init__()
         num_features = check_positive_int(num_features, "BatchNorm1d: num_features")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
+        eps = check_positive_real(eps, f"{type(self).__name__}: eps")      # sqrt(sigma^2 + eps) > 0
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
         dt = resolve_dtype(dtype)

@@ -24,7 +24,7 @@ class AdaGrad(Optimizer):
     params : iterable of Parameter
     lr : float
         alpha >= 0 (default 0.01, PyTorch's).
-    eps : float >= 0
+    eps : float > 0
         epsilon (default 1e-10, PyTorch's; the lecture suggests about 1e-8).
     weight_decay : float >= 0
         PyTorch's L2 term g <- g + lambda W (:func:`abcdl.regularizers.l2_grad` with m = 1).
@@ -50,7 +50,7 @@ class AdaGrad(Optimizer):
                  weight_decay: float = 0.0, lr_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps_inside_sqrt: bool = False) -> None:
         super().__init__(params, lr)
-        self.eps = check_number("AdaGrad", "eps", eps)
+        self.eps = check_number("AdaGrad", "eps", eps, low_open=True)   # 0/0 = NaN where g = 0
         self.weight_decay = check_number("AdaGrad", "weight_decay", weight_decay)
         self.lr_decay = check_number("AdaGrad", "lr_decay", lr_decay)
         self.initial_accumulator_value = check_number(

@@ -27,7 +27,7 @@ class Adam(Optimizer):
         alpha >= 0 (default 1e-3).
     betas : (float, float), each in [0, 1)
         (b1, b2), the decays of the first and second moment (default (0.9, 0.999)).
-    eps : float >= 0
+    eps : float > 0
         epsilon (default 1e-8).
     weight_decay : float >= 0
         PyTorch's L2 term g <- g + lambda W (:func:`abcdl.regularizers.l2_grad` with
@@ -63,7 +63,7 @@ class Adam(Optimizer):
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (check_number(name, "betas[0]", betas[0], 0.0, 1.0),
                       check_number(name, "betas[1]", betas[1], 0.0, 1.0))
-        self.eps = check_number(name, "eps", eps)
+        self.eps = check_number(name, "eps", eps, low_open=True)   # 0/0 = NaN where g = 0
         self.weight_decay = check_number(name, "weight_decay", weight_decay)
         self.bias_correction = check_flag(name, "bias_correction", bias_correction)
         self.eps_inside_sqrt = check_flag(name, "eps_inside_sqrt", eps_inside_sqrt)

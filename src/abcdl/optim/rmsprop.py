@@ -26,7 +26,7 @@ class RMSProp(Optimizer):
         Learning rate >= 0 (default 0.01, PyTorch's).
     alpha : float in [0, 1)
         The decay gamma of the average (default 0.99).
-    eps : float >= 0
+    eps : float > 0
         epsilon (default 1e-8).
     momentum : float in [0, 1)
         PyTorch's heavy-ball buffer on the scaled step (0: none).
@@ -55,7 +55,7 @@ class RMSProp(Optimizer):
                  centered: bool = False, eps_inside_sqrt: bool = False) -> None:
         super().__init__(params, lr)
         self.alpha = check_number("RMSProp", "alpha", alpha, 0.0, 1.0)
-        self.eps = check_number("RMSProp", "eps", eps)
+        self.eps = check_number("RMSProp", "eps", eps, low_open=True)   # 0/0 = NaN where g = 0
         self.momentum = check_number("RMSProp", "momentum", momentum, 0.0, 1.0)
         self.weight_decay = check_number("RMSProp", "weight_decay", weight_decay)
         self.centered = check_flag("RMSProp", "centered", centered)
