@@ -119,3 +119,13 @@ def test_recurrent_checkpoint_opens_in_torch(tmp_path, rng):
     twin.load_state_dict(load_file(str(tmp_path / "lstm.safetensors")), strict=True)
     x = rng.standard_normal((M, T, D))
     assert_allclose(twin(torch.tensor(x))[0].detach().numpy(), lstm.forward(x), rtol=1e-12)
+
+
+def test_recurrent_reset_state_checks_the_state():
+    layer = LSTM(D, H, stateful=True)
+    with pytest.raises(ValueError, match=r"state h must have shape .*, got \(2, 4\)"):
+        layer.reset_state((np.zeros((M, H)), np.zeros((M, H))))
+    with pytest.raises(ValueError, match=r"state c .* = \(1, 2, 4\), got \(1, 3, 4\)"):
+        layer.reset_state((np.zeros((1, M, H)), np.zeros((1, 3, H))))
+    layer.reset_state((np.ones((1, M, H)), np.ones((1, M, H))))
+    assert layer.forward(np.zeros((M, T, D))).shape == (M, T, H)

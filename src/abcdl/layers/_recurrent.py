@@ -11,19 +11,24 @@ same weights at every step.  The three cells differ only in the step itself
   suffix ``_reverse`` for the backward direction; G gate blocks are stacked in
   PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).  The books keep W_x (D, G*H)
   and W_h (H, G*H) (DLFS2) or W_ax (H, D) (Coursera): W_ih = W_x^T = W_ax.
-- **The input's share of every step at once**: x_t W_ih^T + b_ih for all t is one
-  GEMM of (T*m, D) by (D, G*H) before the loop; only h_{t-1} W_hh^T is left in it.
+- **The input's share of every step at once**: x_t W_ih^T + b_ih for all t is
+  computed before the loop, on the (T*m, D) rows; only h_{t-1} W_hh^T is left in it.
 - **Backward through time** (DLFS2 ch. 5.3): the loop over t = T..1 only carries
-  dh (and dc) back; the weight gradients are sums over t, so they are one GEMM each
-  after the loop:  dW_ih = sum_t da_t^T x_t,  dW_hh = sum_t da_t^T h_{t-1},
-  db = sum_t da_t,  dx_t = da_t W_ih.
+  dh (and dc) back; the weight gradients are sums over t, so they are computed
+  after the loop on all T*m rows at once:  dW_ih = sum_t da_t^T x_t,
+  dW_hh = sum_t da_t^T h_{t-1},  db = sum_t da_t,  dx_t = da_t W_ih.
 - **Stacking** (``num_layers``): layer k+1 reads layer k's output sequence.
   **bidirectional**: a second cell runs t = T..1 and the two outputs are
   concatenated, [h_fwd, h_bwd] (m, T, 2H).  **State**: ``initial_state`` (zeros by
   default), ``h_n`` (and ``c_n``) after forward, ``stateful`` carry-over.
 
-Internally the arrays are time-major, (T, m, D), so that x_t = X[t] is contiguous;
-the public shapes are batch-first, (m, T, D).
+Layout (speed lives here, not in the formulas): the arrays are time-major, (T, m, H),
+so that x_t = X[t] is contiguous, and the gates are gate-major, (G, T, m, H), so
+that each gate is a contiguous (m, H) block (NumPy's element-wise calls are several
+times slower on strided column blocks).  The weights are split into their G blocks
+(G, H, n) in the order the code computes them (the books' f, i, o, g for the LSTM)
+and each matrix product runs over the blocks in one ``np.matmul``; the gradients go
+back into PyTorch's rows.  The public shapes are batch-first, (m, T, D).
 """
 
 from __future__ import annotations
@@ -176,8 +181,11 @@ class Recurrent(Module):
             self._carry = None
         else:
             h = np.asarray(self._pair(state, "state")[0])
-            m = h.shape[1] if h.ndim == 3 else -1
-            self._carry = tuple(s.copy() for s in self._states(state, "state", m, self.weight_hh_l0.dtype))
+            if h.ndim != 3:
+                raise ValueError(f"{self._where()}: state h must have shape (num_layers*num_directions, m, "
+                                 f"hidden_size), got {h.shape}")
+            states = self._states(state, "state", h.shape[1], self.weight_hh_l0.dtype)
+            self._carry = tuple(s.copy() for s in states)
 
     @property
     def final_state(self):
