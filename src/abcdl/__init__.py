@@ -15,6 +15,7 @@ from . import (
     checkpoint,
     data,
     experiments,
+    export,
     functions,
     history,
     init,

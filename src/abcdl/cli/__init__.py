@@ -26,7 +26,7 @@ from ._errors import EXPECTED, MAX_LINE, CLIError, environment_error, error_line
 __all__ = ["CLIError", "MAX_LINE", "COMMANDS", "main", "build_parser", "one_line_errors"]
 
 # Subcommand modules, in the order `abcdl --help` lists them.
-COMMANDS = ["train", "evaluate", "predict", "serve", "selfcheck", "demo"]
+COMMANDS = ["train", "evaluate", "predict", "export", "serve", "selfcheck", "demo"]
 
 
 class _VersionAction(argparse.Action):
