@@ -37,6 +37,8 @@ from abcdl.models import (
     SoftmaxRegression,
 )
 
+pytestmark = pytest.mark.filterwarnings("ignore::abcdl.models.ConvergenceWarning")   # short fits on purpose
+
 CHECKED = [
     Perceptron(random_state=0, labels=None),
     LinearRegression(method="closed_form"),
