@@ -146,6 +146,9 @@ def test_autograd_layers_dropout_with_a_given_mask():
 LOSSES = {
     "softmax-ce-labels": (SoftmaxCrossEntropyLoss, (7, 4), lambda rng: rng.integers(0, 4, 7)),
     "softmax-ce-onehot": (SoftmaxCrossEntropyLoss, (7, 4), lambda rng: np.eye(4)[rng.integers(0, 4, 7)]),
+    "softmax-ce-sequence": (SoftmaxCrossEntropyLoss, (3, 4, 5), lambda rng: rng.integers(0, 5, (3, 4))),
+    "softmax-ce-ignore": (lambda: SoftmaxCrossEntropyLoss(ignore_index=0), (3, 4, 5),
+                          lambda rng: rng.integers(0, 5, (3, 4))),
     "sigmoid-bce": (SigmoidBCELoss, (9,), lambda rng: rng.integers(0, 2, 9).astype(F64)),
     "sigmoid-bce-column": (SigmoidBCELoss, (9, 1), lambda rng: rng.integers(0, 2, 9)),
     "mse": (MSELoss, (6, 3), lambda rng: rng.standard_normal((6, 3))),

@@ -233,7 +233,22 @@ def _targets_like(pred: Tensor, t) -> np.ndarray:
 
 
 def softmax_cross_entropy_loss(loss_fn: SoftmaxCrossEntropyLoss, Z, t) -> Tensor:
-    """``SoftmaxCrossEntropyLoss`` (L14, L15): J = -(1/m) sum T log softmax(Z)."""
+    """``SoftmaxCrossEntropyLoss`` (L14, L15): J = -(1/m) sum T log softmax(Z).
+
+    Sequence logits (m, T, K) count each of the m*T steps as an example (L40); with the
+    loss's ``ignore_index`` the steps whose label equals it are left out of the mean.
+    """
+    Z = as_tensor(Z)
+    t = np.asarray(t.data if isinstance(t, Tensor) else t)
+    if Z.ndim == 3:                                                   # (m, T, K) -> (m T, K)
+        Z = reshape(Z, (-1, Z.shape[-1]))
+        t = t.reshape(Z.shape[0], -1) if t.ndim == 3 else t.reshape(-1)
+    ignore = getattr(loss_fn, "ignore_index", None)
+    if ignore is not None and t.ndim == 1:
+        keep = np.flatnonzero(t != ignore)                            # the positions that count
+        if keep.size == 0:
+            raise ValueError(f"softmax_cross_entropy_loss: every target equals ignore_index={ignore}")
+        Z, t = Z[keep], t[keep]
     return softmax_cross_entropy(Z, t)
 
 
