@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write
+from .._read import loads_json, read_regular
 from ..callbacks import Callback
 from ..checkpoint import CheckpointError, load, read_info
 from ..functions import softmax as _softmax
@@ -27,6 +28,7 @@ from ._datasets import DATASETS
 from ._errors import CLIError
 
 METRICS_FILE = "metrics.json"
+MAX_METRICS_BYTES = 16 * 2**20     # a metrics.json of 10,000 epochs is about 2 MB
 MODEL_FILE = "model.safetensors"
 
 
@@ -110,11 +112,16 @@ def run_info(model_path) -> dict | None:
 
 def metrics_beside(model_path) -> dict | None:
     """The ``metrics.json`` beside ``model_path``, when it names this model file (``"model_file"``)
-    and parses as a JSON object; else None."""
+    and parses as a JSON object; else None.
+
+    Only a regular file of at most :data:`MAX_METRICS_BYTES`, nested at most 64 deep, is
+    read: a FIFO there would block, a link to ``/dev/zero`` never end, deep nesting raise
+    RecursionError; such a file is ignored like a malformed one."""
     p = Path(model_path).expanduser()
     try:
-        info = json.loads((p.parent / METRICS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = read_regular(p.parent / METRICS_FILE, MAX_METRICS_BYTES, METRICS_FILE)
+        info = loads_json(raw.decode("utf-8"), METRICS_FILE)
+    except (OSError, ValueError):                 # missing, not a regular file, too large, too deep, not JSON
         return None
     if not isinstance(info, dict) or info.get("model_file") != p.name:
         return None

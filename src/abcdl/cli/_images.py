@@ -14,23 +14,33 @@ y_k = exp(z_k) / sum_i exp(z_i) on its outputs.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .._read import open_regular
 from . import CLIError
 from ._common import guess_dataset, input_spec, load_model, num_outputs, run_info, softmax, squash
 from ._datasets import DATASETS
 
-__all__ = ["ImageModel", "ImageTooLargeError", "resize", "pad_square", "mnist_normalize", "read_image",
-           "prepare", "load_image", "check_pixels", "load_npy"]
+__all__ = ["ImageModel", "ImageTooLargeError", "MAX_PIXELS", "MAX_NPY_BYTES", "resize", "pad_square",
+           "mnist_normalize", "read_image", "prepare", "load_image", "check_pixels", "load_npy"]
 
 
 class ImageTooLargeError(CLIError):
     """An image with more pixels than allowed (``read_image``'s ``max_pixels``)."""
+
+
+# Pillow refuses only above 2 x 89.5 million pixels; a digit needs far fewer.  A 4096 x 4096 image
+# costs about 300 MB on its way to grey levels (float32, alpha); a 12000 x 12000 one took 1.9 GB.
+MAX_PIXELS = 4096 * 4096
+MAX_NPY_BYTES = 2**28    # 256 MiB of pixels: 342,000 uint8 or 42,800 float64 28x28 images
 
 
 # ----------------------------------------------------------------------------- preprocessing
@@ -80,13 +90,14 @@ def mnist_normalize(img: np.ndarray, size: int = 28, box: int = 20) -> np.ndarra
     return out
 
 
-def read_image(source, name: str, max_pixels: int | None = None, formats: tuple[str, ...] | None = None
-               ) -> tuple[np.ndarray, list[str]]:
+def read_image(source, name: str, max_pixels: int | None = MAX_PIXELS,
+               formats: tuple[str, ...] | None = None) -> tuple[np.ndarray, list[str]]:
     """An image as an (H, W) float32 array of grey levels in [0, 1], as drawn; and notes on what was done.
 
-    ``source``: a path or a binary file object (``io.BytesIO``); ``name`` starts the error messages.
-    ``max_pixels``: refuse larger images before decoding them; ``formats``: the Pillow formats
-    accepted (default: any Pillow reads).
+    ``source``: a path (a regular file: a FIFO or a device is refused) or a binary file object
+    (``io.BytesIO``); ``name`` starts the error messages.  ``max_pixels``: refuse larger images
+    before decoding them (default :data:`MAX_PIXELS`, 4096 x 4096; None: Pillow's own limit);
+    ``formats``: the Pillow formats accepted (default: any Pillow reads).
 
     Raises
     ------
@@ -96,11 +107,12 @@ def read_image(source, name: str, max_pixels: int | None = None, formats: tuple[
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     notes: list[str] = []
+    fh = _open_regular_image(source, name)
     try:
-        with Image.open(source, formats=formats) as im:
+        with _quiet_bomb_warning(max_pixels), Image.open(fh, formats=formats) as im:
             if max_pixels is not None and im.size[0] * im.size[1] > max_pixels:
                 raise ImageTooLargeError(f"{name}: {im.size[0]}x{im.size[1]} pixels, more than the "
-                                    f"{max_pixels:,} allowed")
+                                         f"{max_pixels:,} allowed; scale it down (a digit needs 28x28)")
             im = ImageOps.exif_transpose(im)
             im.load()
             notes.append(f"{im.size[0]}x{im.size[1]}")
@@ -120,7 +132,35 @@ def read_image(source, name: str, max_pixels: int | None = None, formats: tuple[
         raise CLIError(f"{name}: not an image that Pillow can read{detail}") from exc
     except (OSError, ValueError, SyntaxError) as exc:       # truncated or damaged image data
         raise CLIError(f"{name}: cannot read the image ({squash(exc)})") from exc
+    finally:
+        if fh is not source:
+            fh.close()
     return img, notes
+
+
+@contextlib.contextmanager
+def _quiet_bomb_warning(max_pixels: int | None):
+    """Silence Pillow's DecompressionBombWarning when our own, lower cap refuses such images anyway."""
+    from PIL import Image
+
+    if max_pixels is None or max_pixels > (Image.MAX_IMAGE_PIXELS or 0):
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _open_regular_image(source, name: str):
+    """``source`` itself when it is a file object, else the path opened if it is a regular file."""
+    if not isinstance(source, (str, os.PathLike)):
+        return source
+    try:
+        return open_regular(source)                        # a FIFO would block, a device never end
+    except FileNotFoundError:
+        raise CLIError(f"{name}: file not found") from None
+    except OSError as exc:
+        raise CLIError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
 
 
 def prepare(img: np.ndarray, hw: tuple[int, int], invert: str = "auto", center: bool = False
@@ -228,11 +268,39 @@ def _check_npy_magic(path: Path) -> None:
     raise CLIError(f"{path}: not a .npy array ({hint})")
 
 
+def _npy_header(fh, path: Path) -> tuple[tuple, np.dtype]:
+    """(shape, dtype) from the header of the open ``.npy`` file ``fh``, checked against the bytes after it.
+
+    Nothing is allocated on the header's word: a header claiming shape (1e11, 784) in a
+    small file, or more than :data:`MAX_NPY_BYTES`, is refused before any array exists.
+    """
+    version = np.lib.format.read_magic(fh)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy format version {version[0]}.{version[1]}, expected 1.0 or 2.0")
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read(fh)
+    if dtype.hasobject:
+        raise CLIError(f"{path}: an array of Python objects; it is refused because loading it would unpickle")
+    need = math.prod(shape) * dtype.itemsize                   # bytes = prod(shape) * itemsize
+    have = os.fstat(fh.fileno()).st_size - fh.tell()
+    if need > MAX_NPY_BYTES:
+        raise CLIError(f"{path}: the header declares shape {shape} of {dtype} ({need:,} bytes), more than "
+                       f"the {MAX_NPY_BYTES:,} allowed")
+    if need != have:
+        raise CLIError(f"{path}: the header declares shape {shape} of {dtype} ({need:,} bytes) but the "
+                       f"file holds {have:,} bytes after it (truncated or damaged)")
+    return shape, dtype
+
+
 def load_npy(path: Path, hw: tuple[int, int], scale_max: float = 255.0) -> tuple[np.ndarray, list[str]]:
-    """A ``.npy`` file as (N, H, W) float32 images; no pickle is ever loaded."""
+    """A ``.npy`` file as (N, H, W) float32 images; no pickle is ever loaded, and the header's
+    shape is checked against the file's size before anything is allocated."""
     _check_npy_magic(path)
     try:
-        arr = np.load(path, allow_pickle=False)
+        with open_regular(path) as fh:
+            _npy_header(fh, path)
+            fh.seek(0)
+            arr = np.lib.format.read_array(fh, allow_pickle=False)
     except FileNotFoundError:
         raise CLIError(f"{path}: file not found") from None
     except (ValueError, OSError, EOFError) as exc:
