@@ -24,7 +24,7 @@ from ..fonts import SYSTEM_FONTS
 
 __all__ = [
     "Result", "FigureStyle", "ParamError", "LANGS", "HANGUL_FONTS", "find_hangul_font",
-    "figure_style", "check_param", "jsonable", "fmt", "main",
+    "figure_style", "check_param", "check_seed", "check_count", "check_real", "jsonable", "fmt", "main",
 ]
 
 LANGS = ("en", "ko")
@@ -54,6 +54,30 @@ def check_param(ok: bool, name: str, message: str) -> None:
     """Raise :class:`ParamError` ``"name: message"`` unless ``ok``."""
     if not ok:
         raise ParamError(f"{name}: {message}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_seed(seed: Any, name: str = "seed") -> None:
+    """A seed is an integer >= 0: ``np.random.default_rng`` takes no negative seed."""
+    check_param(_is_int(seed) and seed >= 0, name,
+                f"must be an integer >= 0 (NumPy's generators take no negative seed), got {seed!r}")
+
+
+def check_count(value: Any, name: str, low: int, high: int, why: str) -> None:
+    """An integer in [low, high]; ``why`` says what the upper bound protects (memory, run time)."""
+    check_param(_is_int(value) and low <= value <= high, name,
+                f"must be an integer in [{low:,}, {high:,}] ({why}), got {value!r}")
+
+
+def check_real(value: Any, name: str, low: float, high: float, why: str = "") -> None:
+    """A finite number in [low, high] (``why``: what a larger value would do)."""
+    number = isinstance(value, (int, float, np.integer, np.floating))
+    ok = number and math.isfinite(value) and low <= value <= high
+    check_param(ok, name, f"must be a finite number in [{low:g}, {high:g}]{f' ({why})' if why else ''}, "
+                          f"got {value!r}")
 
 
 def jsonable(obj: Any) -> Any:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import ParamError, check_param
+from ._base import ParamError, check_count, check_param
 
 __all__ = ["DATASETS", "Subset", "check_data", "load_subset", "first_reach", "weight_names", "curve_recorder",
            "diverged_as_param_error"]
@@ -77,6 +77,8 @@ def load_subset(data: str, root: str, n_train: int, n_test: int, rng: np.random.
     check_data(data)
     check_param(n_train >= 1, "n_train", f"must be >= 1, got {n_train}")
     check_param(n_test >= 0, "n_test", f"must be >= 0, got {n_test}")
+    check_count(n_train, "n_train", 1, 60_000, "MNIST has 60,000 training images")
+    check_count(n_test + 1, "n_test + 1", 1, 10_001, "MNIST has 10,000 test images")
     if data == "digits":
         (x, t), (xs, ts) = D.load_digits(normalize=True, flatten=False, dtype=np.float32)
     else:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -139,6 +139,7 @@ def compute(*, filters: int = 30, kernel_size: int = 5, hidden: int = 100, init:
     from ..optim import Adam
     from ..train import evaluate, fit, predict
 
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     ds = load_subset(data, root, n_train, n_test, rng, flatten=False)
     check_param(digit_index < len(ds.x_test), "digit_index", f"must be < {len(ds.x_test)} (test images)")
@@ -192,6 +193,12 @@ def _check(filters, kernel_size, hidden, init, epochs, lr, batch_size, n_train, 
     check_param(n_train >= 1, "n_train", f"must be >= 1, got {n_train}")
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
     check_param(0 <= digit_index < n_test, "digit_index", f"must be in [0, n_test), got {digit_index}")
+    check_count(filters, "filters", 1, 1000, "memory")
+    check_count(kernel_size, "kernel_size", 1, 28, "the images are at most 28x28")
+    check_count(hidden, "hidden", 1, 10_000, "memory")
+    check_count(epochs + 1, "epochs + 1", 1, 101, "run time: epochs at most 100")
+    check_count(batch_size, "batch_size", 1, 100_000, "memory")
+    check_real(lr, "lr", 1e-12, 10, "larger steps only diverge")
     return init_value
 
 

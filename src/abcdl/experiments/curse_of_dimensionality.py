@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,6 +96,12 @@ def compute(*, spacings: tuple = (0.5, 0.1, 0.01), grid_dims: tuple = (1, 2, 3, 
     check_param(len(dims) > 0 and all(int(n) == n and n >= 1 for n in dims), "dims",
                 f"need positive integers, got {dims}")
     check_param(n_points >= 3, "n_points", f"must be >= 3, got {n_points}")
+    check_seed(seed)
+    check_count(n_points, "n_points", 3, 100_000, "memory: n_points x max(dims) numbers are drawn")
+    for name, values, top in (("spacings", spacings, 1), ("grid_dims", grid_dims, 1000),
+                              ("dims", dims, 10_000)):
+        check_param(len(values) <= 20 and max(values) <= top, name,
+                    f"at most 20 values of at most {top:,} (memory and run time), got {len(values)} values")
     rng = np.random.default_rng(seed)
 
     grid = [{"d": float(d), "n": int(n), "log10_points": grid_points_log10(d, int(n))}

@@ -33,7 +33,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+from ._base import (
+    FigureStyle,
+    Result,
+    check_count,
+    check_param,
+    check_real,
+    check_seed,
+    figure_style,
+    fmt,
+    main,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -178,6 +188,14 @@ def compute(*, depth: int = 10, width: int = 100, init_gain: float = 1.3, lr: fl
     check_param(steps >= 1, "steps", f"must be >= 1, got {steps}")
     check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    check_seed(seed)
+    check_count(depth, "depth", 1, 100, "run time and memory")
+    check_count(width, "width", 1, 10_000, "memory: depth x width x width weights")
+    check_count(steps, "steps", 1, 5_000, "run time: the default 200 take a few seconds")
+    check_count(batch_size, "batch_size", 1, 100_000, "memory")
+    check_real(init_gain, "init_gain", 1e-6, 100, "larger gains overflow at initialisation")
+    check_real(lr, "lr", 1e-12, 10, "larger steps only diverge")
+    check_real(max_norm, "max_norm", 1e-12, 1e12)
     rng = np.random.default_rng(seed)
     ds = load_subset(data, root, n_train, n_test, rng)
     init_seed, batch_seed = rng.integers(2**32, size=2)

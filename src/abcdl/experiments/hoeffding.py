@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -150,6 +150,15 @@ def compute(*, eps: float = 0.05, n_train: tuple = (10, 20, 50, 100, 200, 500, 1
     check_param(n_hyp >= 1, "n_hyp", f"must be >= 1, got {n_hyp}")
     check_param(0 <= noise < 0.5, "noise", f"must be in [0, 0.5), got {noise}")
     check_param(repeats >= 10, "repeats", f"must be >= 10, got {repeats}")
+    check_seed(seed)
+    check_count(n_hyp, "n_hyp", 1, 1000, "run time: every hypothesis is measured in every repeat")
+    check_count(repeats, "repeats", 10, 100_000, "run time: the default 4,000 take a few seconds")
+    check_param(len(n_train) <= 20 and max(n_train) <= 100_000, "n_train",
+                f"at most 20 sizes of at most 100,000 (memory and run time), got {len(n_train)} sizes")
+    work = repeats * max(n_train) * n_hyp
+    check_param(work <= 200_000_000, "repeats",
+                f"repeats x max(n_train) x n_hyp = {work:,} coin flips, more than 200,000,000 "
+                f"(memory and run time; the default is 40,000,000)")
     rng = np.random.default_rng(seed)
     thetas = (np.arange(n_hyp) + 0.5) / n_hyp                 # theta_j = (j + 1/2) / N_hyp
     ns = np.array(sorted(int(n) for n in n_train))

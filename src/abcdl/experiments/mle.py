@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+from ._base import FigureStyle, Result, check_count, check_param, figure_style, fmt, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,6 +83,7 @@ def compute(*, n: int = 5, k: int = 2, grid_points: int = 10001) -> dict:
     check_param(isinstance(n, int) and n >= 2, "n", f"must be an integer >= 2, got {n!r}")
     check_param(isinstance(k, int) and 0 < k < n, "k", f"must be an integer with 0 < k < n = {n}, got {k!r}")
     check_param(grid_points >= 3, "grid_points", f"must be >= 3, got {grid_points}")
+    check_count(grid_points, "grid_points", 3, 1_000_000, "memory")
     from ..numdiff import central_difference
 
     w = np.linspace(0.0, 1.0, grid_points)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,6 +96,10 @@ def compute(*, x0: float = 1.0, h_min: float = 1e-13, h_max: float = 0.1, n_step
     check_param(len(fit_range) == 2 and 0 < fit_range[0] < fit_range[1], "fit_range",
                 f"must be two steps lo,hi with 0 < lo < hi, got {fit_range}")
     check_param(h_lecture > 0, "h_lecture", f"must be > 0, got {h_lecture}")
+    check_real(x0, "x0", -1e6, 1e6, "f(x) = 4x^3 - 2x^2 - 7x + ... must stay far from overflow")
+    check_real(h_max, "h_max", 0, 1000, "steps that large overflow f")
+    check_real(h_lecture, "h_lecture", 0, 1000, "steps that large overflow f")
+    check_count(n_steps, "n_steps", 5, 100_000, "memory")
     from ..numdiff import backward_difference, central_difference, forward_difference
 
     x0 = float(x0)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -140,6 +140,11 @@ def compute(*, n_samples: int = 5000, data: str = "mnist", root: str = "", n_per
     check_param(n_per_class >= 2, "n_per_class", f"must be >= 2, got {n_per_class}")
     check_param(0 < r_inner < r_outer, "r_inner", f"need 0 < r_inner < r_outer, got {r_inner}, {r_outer}")
     check_param(shell_noise >= 0, "shell_noise", f"must be >= 0, got {shell_noise}")
+    check_seed(seed)
+    check_count(n_samples, "n_samples", 10, 70_000, "MNIST has 70,000 images")
+    check_count(n_per_class, "n_per_class", 2, 100_000, "memory")
+    check_real(r_outer, "r_outer", 0, 1000, "the shells are drawn on one figure")
+    check_real(shell_noise, "shell_noise", 0, 100, "noise that large hides the shells and overflows")
     rng = np.random.default_rng(seed)
 
     x_all, t_all = _load(data, root)

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -174,6 +174,10 @@ def compute(*, n_points: int = 20, gap: float = 0.1, n_test: int = 500, seed: in
     slide_y = np.array([s[1] for s in LECTURE_STEPS[:2]])
     slide_fit = Perceptron(w_init=LECTURE_W0, random_state=seed).fit(slide_X, slide_y)
 
+    check_seed(seed)
+    check_count(max_updates, "max_updates", 1, 1_000_000, "run time")
+    check_count(svm_iter, "svm_iter", 1, 100_000, "run time: the default 5,000 take under a second")
+    check_real(svm_c, "svm_c", 1e-12, 1e12)
     rng = np.random.default_rng(seed)
     while True:
         X, y, line = separable_data(n_points, gap, rng)

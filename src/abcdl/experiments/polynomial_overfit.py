@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -123,6 +123,10 @@ def compute(*, degrees: tuple = (0, 1, 3, 6, 9), n_train: int = 10, noise: float
     check_param(noise >= 0, "noise", f"must be >= 0, got {noise}")
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
     check_param(-60 <= ln_lambda <= 10, "ln_lambda", f"must be in [-60, 10], got {ln_lambda}")
+    check_seed(seed)
+    check_count(n_train, "n_train", 2, 100_000, "memory")
+    check_count(n_test, "n_test", 1, 1_000_000, "memory")
+    check_real(noise, "noise", 0, 1e6)
     rng = np.random.default_rng(seed)
     lam = math.exp(ln_lambda)
     x = np.linspace(0.0, 1.0, n_train)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -141,6 +141,11 @@ def compute(*, target: str = "sin", hidden: int = 20, steps: int = 5000, lr: flo
     check_param(steps >= 1, "steps", f"must be >= 1, got {steps}")
     check_param(lr > 0, "lr", f"must be > 0, got {lr}")
     check_param(n_points >= 2, "n_points", f"must be >= 2, got {n_points}")
+    check_seed(seed)
+    check_count(hidden, "hidden", 1, 10_000, "memory and run time")
+    check_count(steps, "steps", 1, 200_000, "run time: the default 5,000 take about a second")
+    check_count(n_points, "n_points", 2, 100_000, "memory")
+    check_real(lr, "lr", 1e-12, 10, "larger steps only diverge")
 
     (lo, hi), target_name = _TARGETS[target]
     x = np.linspace(lo, hi, n_points)[:, None]

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -103,6 +103,11 @@ def compute(*, max_updates: int = 200, hidden: int = 4, lr: float = 0.5, epochs:
                 f"must be an integer in [2, 1000] (XOR needs two hidden units), got {hidden!r}")
     check_param(lr > 0, "lr", f"must be > 0, got {lr}")
     check_param(isinstance(epochs, int) and epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
+    check_seed(seed)
+    check_count(max_updates, "max_updates", 1, 100_000,
+                "run time: the PLA never converges on XOR, so it always makes all of them")
+    check_count(epochs, "epochs", 1, 100_000, "run time: the default 2,000 take under a second")
+    check_real(lr, "lr", 1e-12, 10, "larger steps only diverge")
     from ..functions import sigmoid
     from ..models import XOR, xor_demo
     from ..models.logic_gates import GATE_INPUTS
