@@ -33,10 +33,11 @@ SMALL = {
     "exploding-gradients": {"depth": 8, "width": 32, "init_gain": 1.6, "steps": 25, "n_train": 300,
                             "n_test": 100},
     "regularization": {"hidden": (32,), "epochs": 6, "eval_every": 2, "n_train": 200, "n_test": 100,
-                       "l2": 50.0, "l1": 5.0},
+                       "l2": 50.0, "l1": 5.0, "lr": 0.1, "seeds": 1},
     "batch-norm": {"inits": ("xavier", "he"), "depth": 2, "width": 16, "iterations": 30, "eval_every": 10,
                    "seeds": 2, "n_train": 300, "n_test": 100, "target": 0.3},
-    "hyperparameter-search": {"trials": 5, "epochs": 2, "hidden": (16,), "n_train": 300, "n_test": 100},
+    "hyperparameter-search": {"trials": 5, "epochs": 2, "widths": (16,), "depths": (1,), "n_train": 300,
+                              "n_test": 100},
     "conv": {"filters": 6, "epochs": 1, "n_train": 200, "n_test": 50},
 }
 
@@ -250,12 +251,12 @@ def test_experiments_training_divergence_is_a_param_error_naming_lr():
 def test_regularization_weight_decay_step_that_overshoots_is_refused():
     # W <- (1 - lr lambda/m) W with lr lambda/m = 0.1 * 1e4 / 100 = 10: |1 - 10| > 1 grows without bound
     with pytest.raises(ParamError, match="l2: lr \\* l2 / batch_size = 10"):
-        regularization.run(data="digits", l2=1e4)
+        regularization.run(data="digits", l2=1e4, lr=0.1)
 
 
 def test_regularization_digits_overfits_the_training_set():
     res = regularization.run(data="digits", hidden=(64,), epochs=60, eval_every=20, n_train=150,
-                             batch_size=25, n_test=300, l2=1.0, l1=0.1)
+                             batch_size=25, n_test=300, l2=1.0, l1=0.1, lr=0.1, seeds=1)
     none = res.numbers["final"]["none"]
     assert none["train_accuracy"] >= 0.99 and none["gap"] > 0.02
 
@@ -315,7 +316,7 @@ def test_hyperparameter_search_picks_the_best_validation_score(data_root):
 
 def test_hyperparameter_search_test_set_does_not_influence_the_choice():
     # a different test set changes only the final test number, never the trials or the choice
-    small = {"trials": 4, "epochs": 2, "hidden": (16,), "n_train": 300, "data": "digits"}
+    small = {"trials": 4, "epochs": 2, "widths": (16,), "n_train": 300, "data": "digits"}
     a = hyperparameter_search.run(**small, n_test=40).numbers
     b = hyperparameter_search.run(**small, n_test=200).numbers
     assert a["trials"] == b["trials"] and a["best"] == b["best"]
@@ -324,7 +325,7 @@ def test_hyperparameter_search_test_set_does_not_influence_the_choice():
 
 def test_hyperparameter_search_diverged_trials_are_recorded_not_chosen():
     # lr = 1 and lambda up to 1e3 with m = 10: lr lambda/m > 2 makes the decay step overshoot
-    res = hyperparameter_search.run(trials=6, epochs=2, hidden=(16,), n_train=300, n_test=50, data="digits",
+    res = hyperparameter_search.run(trials=6, epochs=2, widths=(16,), n_train=300, n_test=50, data="digits",
                                     lr_range=(1.0, 1.0), l2_range=(1e-3, 1e3), batch_size=10)
     n = res.numbers
     failed = [tr for tr in n["trials"] if tr["val_accuracy"] is None]
@@ -335,7 +336,7 @@ def test_hyperparameter_search_diverged_trials_are_recorded_not_chosen():
 
 def test_hyperparameter_search_all_diverged_is_a_param_error():
     with pytest.raises(ParamError, match="lr_range"):
-        hyperparameter_search.run(trials=2, epochs=2, hidden=(16,), n_train=300, n_test=50, data="digits",
+        hyperparameter_search.run(trials=2, epochs=2, widths=(16,), n_train=300, n_test=50, data="digits",
                                   lr_range=(1.0, 1.0), l2_range=(1e3, 1e3), batch_size=10)
 
 

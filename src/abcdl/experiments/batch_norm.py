@@ -20,12 +20,15 @@ excluded), until the accuracy first reaches a target.  With Xavier weights
 the plain network needs several times more iterations than the normalized one.
 A second panel repeats it with He weights, where the plain network is already
 well scaled and batch norm gains much less: batch norm matters most when the
-activations are badly distributed.  The test images only report the curves;
-nothing is tuned on them.
+activations are badly distributed.  A second row tolerates bad initial scales:
+with every weight drawn with std ``scales`` (0.01: the signal vanishes layer by
+layer; 1.0: it explodes) the plain network does not learn (stuck near chance at
+0.01, its loss overflowing to NaN at 1.0: "diverged") while the normalized one
+learns from both.  The test images only report the curves; nothing is tuned on them.
 
 Run::
 
-    abcdl demo batch-norm [--inits xavier,he] [--lr 0.05] [--iterations 600] [--seeds 3] [--target 0.85]
+    abcdl demo batch-norm [--inits xavier,he] [--scales 0.01,1] [--lr 0.05] [--iterations 600] [--seeds 3]
     python -m abcdl.experiments.batch_norm
 """
 
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, ParamError, Result, check_param, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,18 +53,27 @@ _INITS = ("xavier", "he", "xavier_uniform", "he_uniform", "lecun")
 _TEXT = {
     "en": {"title": "{init} initialisation, SGD lr = {lr:g}", "iter": "iteration (mini-batch step)",
            "acc": "test accuracy (eval mode)", "plain": "without batch norm", "bn": "with batch norm",
-           "target": "target {a:.0%}", "reach": "{n} it.", "never": "not reached"},
+           "target": "target {a:.0%}", "reach": "{n} it.", "never": "not reached",
+           "scale": "every weight with std {s:g}, SGD lr = {lr:g}",
+           "diverged": "diverged in {k} of {n} seeds"},
     "ko": {"title": "{init} 초기값, SGD 학습률 = {lr:g}", "iter": "반복 횟수 (미니배치)",
            "acc": "테스트 정확도 (추론 모드)", "plain": "배치 정규화 없음", "bn": "배치 정규화",
-           "target": "목표 {a:.0%}", "reach": "{n}회", "never": "도달 못함"},
+           "target": "목표 {a:.0%}", "reach": "{n}회", "never": "도달 못함",
+           "scale": "모든 가중치의 표준편차 {s:g}, SGD 학습률 = {lr:g}",
+           "diverged": "시드 {n}개 중 {k}개 발산"},
 }
 _INIT_NAMES = {"xavier": "Xavier", "he": "He", "xavier_uniform": "Xavier (uniform)",
                "he_uniform": "He (uniform)", "lecun": "LeCun"}
 
 
-def train_curve(ds, batch_norm: bool, init: str, depth: int, width: int, lr: float, iterations: int,
-                batch_size: int, eval_every: int, seed: int) -> dict:
-    """Accuracy (and training seconds) every ``eval_every`` iterations of one SGD run."""
+def train_curve(ds, batch_norm: bool, init, depth: int, width: int, lr: float, iterations: int,
+                batch_size: int, eval_every: int, seed: int, allow_divergence: bool = False) -> dict:
+    """Accuracy (and training seconds) every ``eval_every`` iterations of one SGD run.
+
+    ``init`` is an initialisation name or a float (the std of every weight).  With
+    ``allow_divergence`` a loss that becomes NaN/Inf ends the run (``"diverged": True``,
+    the curve as far as it got) instead of raising ParamError.
+    """
     from ..callbacks import Callback
     from ..losses import SoftmaxCrossEntropyLoss
     from ..models import mlp
@@ -84,23 +96,32 @@ def train_curve(ds, batch_norm: bool, init: str, depth: int, width: int, lr: flo
             self.n += 1
             self.stop_training = self.n >= iterations
 
-    with diverged_as_param_error(lr):
-        fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
-            batch_size=batch_size, callbacks=[rec, _Stop()], verbose=0, rng=rng)
+    diverged = False
+    try:
+        with diverged_as_param_error(lr), np.errstate(over="ignore", invalid="ignore"):
+            fit(model, loss_fn, SGD(model.parameters(), lr=lr), (ds.x_train, ds.t_train), epochs=epochs,
+                batch_size=batch_size, callbacks=[rec, _Stop()], verbose=0, rng=rng)
+    except ParamError:
+        if not allow_divergence:
+            raise
+        diverged = True                                        # the loss overflowed: the run failed
     return {"x": np.array(rec.curves["x"]), "seconds": np.array(rec.curves["seconds"]),
-            "accuracy": np.array(rec.curves["test"]["accuracy"])}
+            "accuracy": np.array(rec.curves["test"]["accuracy"]), "diverged": diverged}
 
 
-def compute(*, inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100, lr: float = 0.05,
-            iterations: int = 600, batch_size: int = 100, seeds: int = 3, target: float = 0.85,
-            eval_every: int = 10, n_train: int = 2000, n_test: int = 1000, data: str = "mnist",
-            root: str = "", seed: int = 0) -> dict:
+def compute(*, inits: tuple = ("xavier", "he"), scales: tuple = (0.01, 1.0), depth: int = 5,
+            width: int = 100, lr: float = 0.05, iterations: int = 600, batch_size: int = 100, seeds: int = 3,
+            target: float = 0.85, eval_every: int = 10, n_train: int = 2000, n_test: int = 1000,
+            data: str = "mnist", root: str = "", seed: int = 0) -> dict:
     """Accuracy against iteration with and without batch norm, for each weight initialisation.
 
     Parameters
     ----------
     inits : tuple of str
         Weight initialisations, one panel each ("xavier", "he", "xavier_uniform", "he_uniform", "lecun").
+    scales : tuple of float
+        Bad initial scales, one panel each: every weight drawn from N(0, scale^2); a plain run whose
+        loss overflows counts as diverged (empty: no such panels).
     depth, width : int
         Hidden layers and units per layer.
     lr : float
@@ -128,10 +149,12 @@ def compute(*, inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100
         None if never), "seconds_to_target" (per seed), "mean_iterations" (None unless every seed
         reached it), "mean_seconds", "final_accuracy" (per seed), "seconds_per_iteration"}},
         "speedup_iterations" (plain / batch norm mean iterations, None if either is None)}};
-        ``highlights``; for the figure ``inits`` and ``curves`` ({init: {"plain" | "batch_norm":
-        [one curve per seed: "x", "seconds", "accuracy"]}}).
+        ``scales`` = {scale: {"plain" | "batch_norm": {"final_accuracy" (per seed, None if diverged),
+        "diverged" (seeds)}}}; ``highlights``; for the figure ``inits``, ``scales`` and ``curves``
+        ({init or scale: {"plain" | "batch_norm": [one curve per seed: "x", "seconds", "accuracy"]}}).
     """
     _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_every, n_train, n_test, data)
+    check_param(all(0 < float(v) <= 100 for v in scales), "scales", f"each must be in (0, 100], got {scales}")
     rng = np.random.default_rng(seed)
     ds = load_subset(data, root, n_train, n_test, rng)
     run_seeds = [int(s) for s in rng.integers(2**32, size=seeds)]
@@ -147,10 +170,22 @@ def compute(*, inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100
             results[init][key] = _reach(cs, target)
         p, b = results[init]["plain"]["mean_iterations"], results[init]["batch_norm"]["mean_iterations"]
         results[init]["speedup_iterations"] = p / b if p is not None and b else None
+    by_scale = {}
+    for sc in scales:
+        key = f"{float(sc):g}"
+        curves[key], by_scale[key] = {}, {}
+        for kind, bn in (("plain", False), ("batch_norm", True)):
+            cs = [train_curve(ds, bn, float(sc), depth, width, lr, iterations, batch_size, eval_every, s,
+                              allow_divergence=True) for s in run_seeds]
+            curves[key][kind] = cs
+            by_scale[key][kind] = {"final_accuracy": [None if c["diverged"] else float(c["accuracy"][-1])
+                                                      for c in cs],
+                                   "diverged": sum(c["diverged"] for c in cs)}
     numbers = {"data": data, "n_train": len(ds.x_train), "n_test": len(ds.x_test), "depth": depth,
-               "width": width, "lr": lr, "target": target, "seeds": seeds, "runs": results}
+               "width": width, "lr": lr, "target": target, "seeds": seeds, "runs": results,
+               "scales": by_scale}
     return {"numbers": numbers, "highlights": _highlights(numbers, inits, iterations), "inits": inits,
-            "curves": curves}
+            "scales": [f"{float(v):g}" for v in scales], "curves": curves}
 
 
 def _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_every, n_train, n_test,
@@ -203,37 +238,57 @@ def _highlights(nb: dict, inits: tuple, iterations: int) -> list[str]:
         lines += [f"{_INIT_NAMES[init]} init, without batch norm: {fmt_counts(r['plain'])}",
                   f"{_INIT_NAMES[init]} init, with batch norm:    {fmt_counts(r['batch_norm'])}"
                   + (f"  -> {sp:.1f}x fewer iterations" if sp is not None else "")]
+    for key, r in nb["scales"].items():
+        for kind, label in (("plain", "without batch norm:"), ("batch_norm", "with batch norm:   ")):
+            accs = ", ".join("diverged" if a is None else f"{a:.3f}" for a in r[kind]["final_accuracy"])
+            lines.append(f"weights with std {key}, {label} final test accuracy [{accs}]")
     return lines
 
 
 def draw(data: dict, style: FigureStyle) -> Figure:
-    """One panel per initialisation: mean accuracy and the band over seeds, with and without batch norm."""
+    """Per initialisation, then per bad scale: mean accuracy and the band over seeds, with and without BN."""
     t = style.labels(_TEXT)
-    nb, inits = data["numbers"], data["inits"]
+    nb, inits, scales = data["numbers"], data["inits"], data.get("scales", [])
+    ncols = max(len(inits), len(scales))
     with style.context():
-        fig = style.figure(figsize=(5.2 * len(inits) + 0.4, 4.2))
-        axes = np.atleast_1d(fig.subplots(1, len(inits), sharey=True))
-        for ax, init in zip(axes, inits, strict=True):
-            _draw_init(ax, data["curves"][init], nb["runs"][init], nb["seeds"], t)
+        fig = style.figure(figsize=(5.2 * ncols + 0.4, 4.2 * (1 + bool(scales))))
+        axes = np.atleast_2d(fig.subplots(1 + bool(scales), ncols, sharey=True, squeeze=False))
+        panels = [(axes[0, i], init, t["title"].format(init=_INIT_NAMES[init], lr=nb["lr"]), nb["runs"][init])
+                  for i, init in enumerate(inits)]
+        panels += [(axes[1, i], key, t["scale"].format(s=float(key), lr=nb["lr"]), None)
+                   for i, key in enumerate(scales)]
+        for ax, key, title, results in panels:
+            _draw_init(ax, data["curves"][key], results, nb["seeds"], t)
             ax.axhline(nb["target"], color="k", ls="--", lw=0.8, label=t["target"].format(a=nb["target"]))
             ax.set_xlabel(t["iter"])
-            ax.set_title(t["title"].format(init=_INIT_NAMES[init], lr=nb["lr"]))
+            ax.set_title(title)
             ax.set_ylim(0, 1)
             ax.legend(loc="lower right")
-        axes[0].set_ylabel(t["acc"])
+        for ax in axes[:, 0]:
+            ax.set_ylabel(t["acc"])
+        used = {id(p[0]) for p in panels}
+        for ax in axes.ravel():
+            ax.set_visible(id(ax) in used)
     return fig
 
 
-def _draw_init(ax, curves: dict, results: dict, seeds: int, t: dict) -> None:
-    """The plain and batch-norm curves of one initialisation, each with its mean iteration to target."""
+def _draw_init(ax, curves: dict, results: dict | None, seeds: int, t: dict) -> None:
+    """The plain and batch-norm curves of one panel, each with its mean iteration to target (if any)."""
     lines = (("plain", "C3", t["plain"]), ("batch_norm", "C0", t["bn"]))
     for k, (key, color, label) in enumerate(lines):
         cs = curves[key]
-        x = cs[0]["x"]
-        acc = np.stack([c["accuracy"] for c in cs])
-        ax.plot(x, acc.mean(axis=0), color=color, lw=1.6, label=f"{label} (n={seeds})")
+        n_div = sum(bool(c.get("diverged")) for c in cs)
+        ok = [c for c in cs if not c.get("diverged")]
+        if n_div:
+            label += ", " + t["diverged"].format(k=n_div, n=seeds)
+        if not ok:
+            ax.plot([], [], color=color, lw=1.6, label=label)
+            continue
+        x = ok[0]["x"]
+        acc = np.stack([c["accuracy"] for c in ok])
+        ax.plot(x, acc.mean(axis=0), color=color, lw=1.6, label=f"{label} (n={len(ok)})")
         ax.fill_between(x, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2, lw=0)
-        n = results[key]["mean_iterations"]
+        n = None if results is None else results[key]["mean_iterations"]
         if n is not None:
             ax.axvline(n, color=color, ls=":", lw=1)
             ax.annotate(t["reach"].format(n=round(n)), (n, 0.02 + 0.06 * k),
@@ -241,7 +296,8 @@ def _draw_init(ax, curves: dict, results: dict, seeds: int, t: dict) -> None:
                         textcoords="offset points")
 
 
-def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, width: int = 100,
+def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), scales: tuple = (0.01, 1.0), depth: int = 5,
+        width: int = 100,
         lr: float = 0.05, iterations: int = 600, batch_size: int = 100, seeds: int = 3,
         target: float = 0.85, eval_every: int = 10, n_train: int = 2000, n_test: int = 1000,
         data: str = "mnist", root: str = "", seed: int = 0) -> Result:
@@ -251,7 +307,8 @@ def run(*, lang: str = "en", inits: tuple = ("xavier", "he"), depth: int = 5, wi
     Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
     """
     params = dict(locals())
-    out = compute(inits=inits, depth=depth, width=width, lr=lr, iterations=iterations, batch_size=batch_size,
+    out = compute(inits=inits, scales=scales, depth=depth, width=width, lr=lr, iterations=iterations,
+                  batch_size=batch_size,
                   seeds=seeds, target=target, eval_every=eval_every, n_train=n_train, n_test=n_test,
                   data=data, root=root, seed=seed)
     style = figure_style(lang)

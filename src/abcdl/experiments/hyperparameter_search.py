@@ -7,23 +7,26 @@ must use *validation* data split off the training set, never the test set:
 a test score that guided the choice is no longer an honest estimate of the
 error on new data.
 
-The experiment draws ``trials`` random configurations, each coordinate
-log-uniform (random search, which covers the important axis better than a grid):
+The experiment draws ``trials`` random configurations of all four (random search,
+which covers the important axis better than a grid):
 
-    lr     = 10^u,  u ~ U(log10 lr_min, log10 lr_max)
-    lambda = 10^v,  v ~ U(log10 l2_min, log10 l2_max)      (L2: J = J0 + (lambda/2m) sum ||W||^2)
+    lr        = 10^u,  u ~ U(log10 lr_min, log10 lr_max)    (log-uniform: every decade alike)
+    lambda    = 10^v,  v ~ U(log10 l2_min, log10 l2_max)    (L2: J = J0 + (lambda/2m) sum ||W||^2)
+    keep_prob ~ U(keep_min, keep_max)                        (dropout p = 1 - keep_prob, L33)
+    layers    = (width,) * depth,  width from ``widths``, depth from ``depths``, uniformly
 
-and trains the same MLP with plain SGD for each on the training part of
+and trains an MLP of those layer sizes with plain SGD for each on the training part of
 :func:`abcdl.data.train_val_split` of MNIST training images, scoring it on the
 validation part.  A run whose loss becomes NaN/Inf counts as a failed trial.
 The best configuration is the one with the highest validation accuracy; only
 then, once, its trained network is evaluated on the test images.  The figure
-shows the validation accuracy over the (lr, lambda) plane (log axes) and the
-validation curves of the trials.
+shows the validation accuracy over the (lr, lambda) plane (log axes; the marker's
+size is the width, its edge the depth) and the validation curves of the trials.
 
 Run::
 
     abcdl demo hyperparameter-search [--trials 50] [--epochs 10] [--lr-range 0.001,1] [--l2-range 0.001,100]
+                                     [--keep-prob-range 0.5,1] [--widths 50,100,200] [--depths 1,2]
     python -m abcdl.experiments.hyperparameter_search
 """
 
@@ -42,15 +45,17 @@ from ._training import check_data, load_subset
 
 NAME = "hyperparameter-search"
 SPEC = ("L37",)
-DESCRIPTION = "random search over learning rate and L2 lambda scored on a validation split; test used once"
+DESCRIPTION = "random search over lr, lambda, keep_prob and layer sizes on a validation split; test used once"
 
 _TEXT = {
     "en": {"plane": "validation accuracy of {n} random trials", "lr": "learning rate $\\alpha$",
            "l2": "L2 strength $\\lambda$", "best": "best (val {v:.3f}, test {t:.3f})", "failed": "diverged",
+           "sizes": "marker size: width; black edge: 2+ layers",
            "acc": "validation accuracy", "curves": "validation accuracy during training",
            "epoch": "epoch", "top": "best {k} trials", "rest": "other trials"},
     "ko": {"plane": "무작위 탐색 {n}회의 검증 정확도", "lr": "학습률 $\\alpha$",
            "l2": "L2 정규화 세기 $\\lambda$", "best": "최적 (검증 {v:.3f}, 테스트 {t:.3f})", "failed": "발산",
+           "sizes": "점 크기: 은닉층 폭; 검은 테두리: 2층 이상",
            "acc": "검증 정확도", "curves": "학습 중 검증 정확도",
            "epoch": "에폭", "top": "상위 {k}개", "rest": "나머지"},
 }
@@ -64,7 +69,7 @@ def sample_log_uniform(rng: np.random.Generator, low: float, high: float, size: 
 
 
 def train_trial(train, val, n_features: int, hidden, lr: float, l2: float, epochs: int, batch_size: int,
-                seed: int) -> dict:
+                seed: int, keep_prob: float = 1.0) -> dict:
     """Train one configuration; return its validation curve (None after a divergence) and model."""
     from ..losses import SoftmaxCrossEntropyLoss
     from ..models import mlp
@@ -73,7 +78,7 @@ def train_trial(train, val, n_features: int, hidden, lr: float, l2: float, epoch
     from ..train import fit
 
     rng = np.random.default_rng(seed)
-    model = mlp(n_features, hidden, 10, rng=rng)
+    model = mlp(n_features, hidden, 10, dropout=1.0 - keep_prob, rng=rng)       # p = 1 - keep_prob
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             h = fit(model, SoftmaxCrossEntropyLoss(), SGD(model.parameters(), lr=lr), train, epochs=epochs,
@@ -85,10 +90,10 @@ def train_trial(train, val, n_features: int, hidden, lr: float, l2: float, epoch
 
 
 def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
-            epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
-            val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
-            seed: int = 0) -> dict:
-    """Random search over (learning rate, L2 lambda) scored on a validation split; the best, tested once.
+            keep_prob_range: tuple = (0.5, 1.0), widths: tuple = (50, 100, 200), depths: tuple = (1, 2),
+            epochs: int = 10, batch_size: int = 100, n_train: int = 3000, val_fraction: float = 0.2,
+            n_test: int = 5000, data: str = "mnist", root: str = "", seed: int = 0) -> dict:
+    """Random search over (lr, lambda, keep_prob, layer sizes) on a validation split; the best, tested once.
 
     Parameters
     ----------
@@ -97,10 +102,12 @@ def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple 
     lr_range, l2_range : (low, high)
         Ranges of the log-uniform draws of the SGD learning rate and of L2's lambda
         (the lecture's scaling, m = batch size).
+    keep_prob_range : (low, high)
+        Range of the uniform draw of keep_prob (dropout p = 1 - keep_prob on every hidden layer).
+    widths, depths : tuple of int
+        Choices of the hidden layers' width and number (ReLU, He initialisation), drawn uniformly.
     epochs, batch_size : int
         Training of each trial.
-    hidden : tuple of int
-        Hidden layer widths of the MLP (ReLU, He initialisation).
     n_train : int
         Training images drawn; ``val_fraction`` of them are held out for validation.
     val_fraction : float
@@ -117,13 +124,14 @@ def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple 
     Returns
     -------
     dict
-        ``numbers``: ``trials`` (list of {"lr", "l2", "val_accuracy", "val_loss"}; None for a
-        diverged trial), ``best`` ({"trial", "lr", "l2", "val_accuracy", "val_loss"}),
+        ``numbers``: ``trials`` (list of {"lr", "l2", "keep_prob", "hidden", "val_accuracy",
+        "val_loss"}; None for a diverged trial), ``best`` (the same keys and "trial"),
         ``test_accuracy`` (the best trial's network on the test images, measured once),
         ``n_diverged``, ``n_train``, ``n_val``, ``n_test``; ``highlights``; for the figure
         ``results`` (every trial as in ``trials``, with its validation ``curve`` per epoch).
     """
-    _check(trials, lr_range, l2_range, epochs, batch_size, hidden, val_fraction, n_train, n_test, data)
+    _check(trials, lr_range, l2_range, keep_prob_range, widths, depths, epochs, batch_size, val_fraction,
+           n_train, n_test, data)
     from ..data import train_val_split
     from ..losses import SoftmaxCrossEntropyLoss
     from ..train import evaluate
@@ -131,49 +139,62 @@ def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple 
     data_ss, split_ss, draw_ss, train_ss = np.random.SeedSequence(seed).spawn(4)
     ds = load_subset(data, root, n_train, n_test, np.random.default_rng(data_ss))
     train, val = train_val_split(ds.x_train, ds.t_train, val_fraction, rng=np.random.default_rng(split_ss))
-    draws = np.random.default_rng(draw_ss)
-    lrs = sample_log_uniform(draws, lr_range[0], lr_range[1], trials)
-    l2s = sample_log_uniform(draws, l2_range[0], l2_range[1], trials)
+    configs = sample_configs(np.random.default_rng(draw_ss), trials, lr_range, l2_range, keep_prob_range,
+                             widths, depths)
     seeds = np.random.default_rng(train_ss).integers(2**32, size=trials)
-    hidden = tuple(int(h) for h in hidden)
 
     results, best, best_model = [], None, None
-    for i in range(trials):
-        r = train_trial(train, val, ds.n_features, hidden, float(lrs[i]), float(l2s[i]), epochs, batch_size,
-                        int(seeds[i]))
-        results.append({"lr": float(lrs[i]), "l2": float(l2s[i]), "val_accuracy": r["val_accuracy"],
-                        "val_loss": r["val_loss"], "curve": r["curve"]})
+    for i, c in enumerate(configs):
+        r = train_trial(train, val, ds.n_features, c["hidden"], c["lr"], c["l2"], epochs, batch_size,
+                        int(seeds[i]), keep_prob=c["keep_prob"])
+        results.append({**c, "val_accuracy": r["val_accuracy"], "val_loss": r["val_loss"],
+                        "curve": r["curve"]})
         score = r["val_accuracy"]
         if score is not None and (best is None or score > results[best]["val_accuracy"]):
             best, best_model = i, r["model"]                # chosen on validation accuracy only
     check_param(best is not None, "lr_range", f"every one of the {trials} trials diverged; lower the range")
     # the test set, once, for the chosen configuration
     test_loss, test_acc = evaluate(best_model, SoftmaxCrossEntropyLoss(), (ds.x_test, ds.t_test))
-    b = results[best]
+    keys = ("lr", "l2", "keep_prob", "hidden", "val_accuracy", "val_loss")
     numbers = {
         "data": data, "n_train": len(train[0]), "n_val": len(val[0]), "n_test": len(ds.x_test),
-        "hidden": hidden, "epochs": epochs, "lr_range": lr_range, "l2_range": l2_range,
-        "trials": [{k: r[k] for k in ("lr", "l2", "val_accuracy", "val_loss")} for r in results],
+        "epochs": epochs, "lr_range": lr_range, "l2_range": l2_range, "keep_prob_range": keep_prob_range,
+        "widths": tuple(widths), "depths": tuple(depths),
+        "trials": [{k: r[k] for k in keys} for r in results],
         "n_diverged": sum(r["val_accuracy"] is None for r in results),
-        "best": {"trial": best, "lr": b["lr"], "l2": b["l2"], "val_accuracy": b["val_accuracy"],
-                 "val_loss": b["val_loss"]},
+        "best": {"trial": best, **{k: results[best][k] for k in keys}},
         "test_accuracy": test_acc, "test_loss": test_loss,
     }
     return {"numbers": numbers, "highlights": _highlights(numbers, results), "results": results}
 
 
-def _check(trials, lr_range, l2_range, epochs, batch_size, hidden, val_fraction, n_train, n_test,
-           data) -> None:
+def sample_configs(rng: np.random.Generator, trials: int, lr_range, l2_range, keep_prob_range, widths,
+                   depths) -> list[dict]:
+    """``trials`` random configurations {"lr", "l2", "keep_prob", "hidden"} (see the module docstring)."""
+    lrs = sample_log_uniform(rng, lr_range[0], lr_range[1], trials)          # 10^U(log10 a, log10 b)
+    l2s = sample_log_uniform(rng, l2_range[0], l2_range[1], trials)
+    keeps = rng.uniform(keep_prob_range[0], keep_prob_range[1], trials)      # keep_prob ~ U(a, b)
+    ws = rng.choice(np.asarray(widths, dtype=np.int64), trials)
+    ds = rng.choice(np.asarray(depths, dtype=np.int64), trials)
+    return [{"lr": float(lrs[i]), "l2": float(l2s[i]), "keep_prob": float(keeps[i]),
+             "hidden": (int(ws[i]),) * int(ds[i])} for i in range(trials)]
+
+
+def _check(trials, lr_range, l2_range, keep_prob_range, widths, depths, epochs, batch_size, val_fraction,
+           n_train, n_test, data) -> None:
     """ParamError for the first bad parameter of :func:`compute`."""
     check_data(data)
     check_param(trials >= 1, "trials", f"must be >= 1, got {trials}")
     for name, rng_ in (("lr_range", lr_range), ("l2_range", l2_range)):
         check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1], name,
                     f"need (low, high) with 0 < low <= high, got {rng_}")
+    check_param(len(keep_prob_range) == 2 and 0 < keep_prob_range[0] <= keep_prob_range[1] <= 1,
+                "keep_prob_range", f"need (low, high) with 0 < low <= high <= 1, got {keep_prob_range}")
+    for name, v in (("widths", widths), ("depths", depths)):
+        check_param(len(v) >= 1 and all(int(h) == h and 1 <= h <= 4096 for h in v), name,
+                    f"need positive integers (<= 4096), got {v}")
     check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
     check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
-    check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
-                f"need positive integer widths, got {hidden}")
     check_param(0 < val_fraction < 1, "val_fraction", f"must be in (0, 1), got {val_fraction}")
     check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
     check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
@@ -184,17 +205,25 @@ def _ranked(results: list[dict]) -> list[dict]:
     return sorted((r for r in results if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])
 
 
+def _layers(hidden) -> str:
+    return "x".join(map(str, hidden)) if len(set(hidden)) > 1 else f"{hidden[0]}x{len(hidden)}"
+
+
 def _highlights(nb: dict, results: list[dict]) -> list[str]:
     lo_lr, hi_lr, lo_l2, hi_l2 = (math.log10(v) for v in (*nb["lr_range"], *nb["l2_range"]))
+    kp = nb["keep_prob_range"]
     b = nb["best"]
     lines = [f"{len(results)} random trials, lr ~ 10^U[{lo_lr:g}, {hi_lr:g}], "
-             f"lambda ~ 10^U[{lo_l2:g}, {hi_l2:g}]; {nb['n_train']} training / {nb['n_val']} "
-             f"validation {nb['data']} images, {nb['epochs']} epochs each"]
-    lines += [f"val {r['val_accuracy']:.3f}  lr {fmt(r['lr'], 3):>8}  lambda {fmt(r['l2'], 3):>8}"
-              for r in _ranked(results)[:5]]
+             f"lambda ~ 10^U[{lo_l2:g}, {hi_l2:g}], keep_prob ~ U[{kp[0]:g}, {kp[1]:g}], hidden widths "
+             f"{'/'.join(map(str, nb['widths']))} x {'/'.join(map(str, nb['depths']))} layers; "
+             f"{nb['n_train']} training / {nb['n_val']} validation {nb['data']} images, "
+             f"{nb['epochs']} epochs each"]
+    lines += [f"val {r['val_accuracy']:.3f}  lr {fmt(r['lr'], 3):>8}  lambda {fmt(r['l2'], 3):>8}  "
+              f"keep_prob {r['keep_prob']:.2f}  hidden {_layers(r['hidden'])}" for r in _ranked(results)[:5]]
     if nb["n_diverged"]:
         lines.append(f"{nb['n_diverged']} trial(s) diverged (loss NaN/Inf)")
-    lines.append(f"best: trial {b['trial']}, lr {fmt(b['lr'], 3)}, lambda {fmt(b['l2'], 3)}, val accuracy "
+    lines.append(f"best: trial {b['trial']}, lr {fmt(b['lr'], 3)}, lambda {fmt(b['l2'], 3)}, keep_prob "
+                 f"{b['keep_prob']:.2f}, hidden {_layers(b['hidden'])}, val accuracy "
                  f"{b['val_accuracy']:.3f}; test accuracy (measured once, at the end) "
                  f"{nb['test_accuracy']:.3f} on {nb['n_test']} images")
     return lines
@@ -212,7 +241,8 @@ def draw(data: dict, style: FigureStyle) -> Figure:
         bad = [r for r in results if r["val_accuracy"] is None]
         accs = [r["val_accuracy"] for r in good]
         sc = ax1.scatter([r["lr"] for r in good], [r["l2"] for r in good], c=accs, cmap="viridis",
-                         vmin=min(accs), vmax=max(accs), s=45, edgecolors="k", linewidths=0.4)
+                         vmin=min(accs), vmax=max(accs), s=[12 + 0.3 * r["hidden"][0] for r in good],
+                         edgecolors=["k" if len(r["hidden"]) > 1 else "0.7" for r in good], linewidths=0.8)
         if bad:
             ax1.scatter([r["lr"] for r in bad], [r["l2"] for r in bad], marker="x", color="C3", s=40,
                         label=t["failed"])
@@ -227,6 +257,7 @@ def draw(data: dict, style: FigureStyle) -> Figure:
         ax1.set_xlabel(t["lr"])
         ax1.set_ylabel(t["l2"])
         ax1.set_title(t["plane"].format(n=len(results)))
+        ax1.text(0.99, 0.99, t["sizes"], transform=ax1.transAxes, ha="right", va="top", fontsize=7)
         ax1.legend(loc="lower left")
         _draw_curves(ax2, results, nb["epochs"], t)
     return fig
@@ -243,7 +274,8 @@ def _draw_curves(ax2, results: list[dict], epochs: int, t: dict) -> None:
             ax2.plot(epochs_axis, r["curve"], color="0.7", lw=0.8)
     for j, r in enumerate(ok[:k]):
         ax2.plot(epochs_axis, r["curve"], color=f"C{j}", lw=1.5,
-                 label=f"lr {fmt(r['lr'], 2)}, $\\lambda$ {fmt(r['l2'], 2)}")
+                 label=f"lr {fmt(r['lr'], 2)}, $\\lambda$ {fmt(r['l2'], 2)}, keep {r['keep_prob']:.2f}, "
+                       f"{_layers(r['hidden'])}")
     ax2.plot([], [], color="0.7", lw=0.8, label=t["rest"])
     ax2.set_xlabel(t["epoch"])
     ax2.set_ylabel(t["acc"])
@@ -253,21 +285,22 @@ def _draw_curves(ax2, results: list[dict], epochs: int, t: dict) -> None:
 
 
 def run(*, lang: str = "en", trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple = (1e-3, 100.0),
-        epochs: int = 10, batch_size: int = 100, hidden: tuple = (100, 100), n_train: int = 3000,
-        val_fraction: float = 0.2, n_test: int = 5000, data: str = "mnist", root: str = "",
-        seed: int = 0) -> Result:
-    """Random search over (learning rate, L2 lambda) scored on a validation split; the best, tested once.
+        keep_prob_range: tuple = (0.5, 1.0), widths: tuple = (50, 100, 200), depths: tuple = (1, 2),
+        epochs: int = 10, batch_size: int = 100, n_train: int = 3000, val_fraction: float = 0.2,
+        n_test: int = 5000, data: str = "mnist", root: str = "", seed: int = 0) -> Result:
+    """Random search over (lr, lambda, keep_prob, layer sizes) on a validation split; the best, tested once.
 
     ``lang`` ("en" or "ko") labels the figure; the other parameters are :func:`compute`'s.
     Returns a Result with :func:`compute`'s numbers and :func:`draw`'s figure.
     """
     params = dict(locals())
-    out = compute(trials=trials, lr_range=lr_range, l2_range=l2_range, epochs=epochs, batch_size=batch_size,
-                  hidden=hidden, n_train=n_train, val_fraction=val_fraction, n_test=n_test, data=data,
-                  root=root, seed=seed)
+    out = compute(trials=trials, lr_range=lr_range, l2_range=l2_range, keep_prob_range=keep_prob_range,
+                  widths=widths, depths=depths, epochs=epochs, batch_size=batch_size, n_train=n_train,
+                  val_fraction=val_fraction, n_test=n_test, data=data, root=root, seed=seed)
     style = figure_style(lang)
     return Result(NAME, SPEC, out["numbers"], draw(out, style), params=params,
                   highlights=out["highlights"], style=style)
+
 
 if __name__ == "__main__":
     raise SystemExit(main(NAME))
