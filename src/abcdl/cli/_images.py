@@ -18,6 +18,7 @@ import contextlib
 import math
 import os
 import stat
+import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,9 @@ def read_image(source, name: str, max_pixels: int | None = MAX_PIXELS,
                     notes.append(f"transparent background shown as {'white' if bg else 'black'}")
     except FileNotFoundError:
         raise CLIError(f"{name}: file not found") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:             # above twice Pillow's own limit, before ours
+        raise ImageTooLargeError(f"{name}: too many pixels ({squash(exc)})") from exc
+    except UnidentifiedImageError as exc:
         detail = f" ({squash(exc)})" if isinstance(source, (str, Path)) else ""   # no object reprs
         raise CLIError(f"{name}: not an image that Pillow can read{detail}") from exc
     except (OSError, ValueError, SyntaxError) as exc:       # truncated or damaged image data
@@ -303,7 +306,7 @@ def load_npy(path: Path, hw: tuple[int, int], scale_max: float = 255.0) -> tuple
             arr = np.lib.format.read_array(fh, allow_pickle=False)
     except FileNotFoundError:
         raise CLIError(f"{path}: file not found") from None
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as exc:   # a mangled header
         raise CLIError(f"{path}: not a readable .npy array ({squash(exc)}); object arrays are refused "
                        f"because loading them would unpickle") from exc
     return check_pixels(arr, str(path), hw, scale_max)
