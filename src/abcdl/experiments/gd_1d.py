@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, check_real, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -240,6 +240,10 @@ def _check(x0_square, alphas_square, steps_square, x0_local, alphas_local, beta,
     check_param(alpha_momentum >= 0, "alpha_momentum", f"must be >= 0, got {alpha_momentum}")
     for name, v in (("x0_square", x0_square), ("x0_local", x0_local)):
         check_param(math.isfinite(v), name, f"must be finite, got {v}")
+        check_real(v, name, -1e6, 1e6, "the figure's axes and the iterates must stay finite")
+    for name, alphas in (("alphas_square", alphas_square), ("alphas_local", alphas_local)):
+        check_param(max(alphas) <= 10, name, f"learning rates at most 10 (larger only diverge), got {alphas}")
+    check_real(alpha_momentum, "alpha_momentum", 0, 10, "larger steps only diverge")
 
 
 def _show(x: float) -> str:

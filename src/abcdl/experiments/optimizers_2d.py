@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_param, check_real, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -268,6 +268,14 @@ def _check(start, lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_sma
     for name, v in (("steps", steps), ("steps_small_lr", steps_small_lr), ("max_steps", max_steps)):
         check_param(isinstance(v, int) and 1 <= v <= 1_000_000, name,
                     f"must be an integer in [1, 1e6], got {v!r}")
+    check_param(all(abs(v) <= 100 for v in start), "start",
+                f"must be within 100 of the minimum (the figure's window), got {start}")
+    rates = [("lr_small", lr_small), ("lr_adam", lr_adam)]
+    rates += [("lrs_momentum", v) for v in lrs_momentum] + [("lrs_adagrad", v) for v in lrs_adagrad]
+    for name, v in rates:
+        check_real(v, name, 0, 10, "larger steps only diverge")
+    check_real(eps, "eps", 0, 1, "Adam's eps only keeps the division finite")
+    check_real(tol, "tol", 0, 10, "the tolerance is a distance to the minimum")
     check_param(0 <= beta < 1, "beta", f"must be in [0, 1), got {beta}")
     check_param(0 <= gamma < 1, "gamma", f"must be in [0, 1), got {gamma}")
     check_param(len(betas) == 2 and all(0 <= b < 1 for b in betas), "betas",

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -131,6 +131,13 @@ def compute(*, configs: tuple = ("1.0:sigmoid", "0.01:sigmoid", "xavier:sigmoid"
     check_param(n_layers >= 1, "n_layers", f"must be >= 1, got {n_layers}")
     check_param(n_units >= 1, "n_units", f"must be >= 1, got {n_units}")
     check_param(n_examples >= 2, "n_examples", f"must be >= 2, got {n_examples}")
+    check_seed(seed)
+    check_count(n_layers, "n_layers", 1, 100, "every layer's activations are kept for the histograms")
+    check_count(n_units, "n_units", 1, 10_000, "memory")
+    check_count(n_examples, "n_examples", 2, 100_000, "memory")
+    cells = len(configs) * n_layers * n_units * n_examples
+    check_param(cells <= 50_000_000, "n_examples", f"configs x n_layers x n_units x n_examples = {cells:,} "
+                                                   f"activations kept, more than 50,000,000 (memory)")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n_examples, n_units))            # the slide: np.random.randn(1000, 100)
 
