@@ -28,7 +28,9 @@ class LSTM(Recurrent):
     weight_ih_l{k} (4H, D_k), weight_hh_l{k} (4H, H), bias_ih_l{k}, bias_hh_l{k} (4H,) : Parameter
         ``torch.nn.LSTM``'s names and shapes (plus ``_reverse`` ones).
     h_n, c_n : (num_layers*dirs, m, H)
-        Final states after forward; ``dh0``, ``dc0``: their gradients' counterparts at t = 0.
+        Final states after forward; ``dh0``, ``dc0``: dJ/dh_0 and dJ/dc_0 after backward.
+        States travel as pairs: ``initial_state=(h0, c0)``, ``final_state`` is (h_n, c_n),
+        ``backward(dout, dstate=(dh_n, dc_n))`` (either may be None).
 
     Shapes
     ------

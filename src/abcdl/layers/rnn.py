@@ -48,6 +48,14 @@ class RNN(Recurrent):
     ------
     x: (m, T, D), initial_state h_0: (num_layers*dirs, m, H) -> (m, T, H*dirs) or (m, H*dirs)
 
+    Use
+    ---
+    ``y = rnn.forward(x, initial_state=h0)`` (h0 None: zeros, or the carried state when
+    stateful); ``rnn.final_state`` (= ``h_n``) after it.  ``dx = rnn.backward(dy,
+    dstate=dh_n)``: ``dy`` may be None and ``dstate`` (dJ/dh_n, e.g. a decoder's
+    ``initial_state_grad``) may be left out; dJ/dh_0 is then in ``rnn.initial_state_grad``
+    (= ``dh0``).  ``rnn.reset_state()`` forgets the carried state.
+
     Formula
     -------
     forward   a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh,   h_t = tanh(a_t)
