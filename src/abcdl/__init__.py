@@ -14,6 +14,7 @@ from . import (
     callbacks,
     checkpoint,
     data,
+    exercises,
     experiments,
     export,
     functions,
@@ -38,7 +39,7 @@ from .parameter import Parameter
 
 __all__ = [
     "__version__", "Parameter", "Module", "seed", "get_rng", "set_default_dtype", "get_default_dtype",
-    "save", "load", "autograd", "callbacks", "checkpoint", "data", "experiments", "functions", "history",
-    "init", "layers", "losses", "metrics", "models", "numdiff", "optim", "regularizers", "report", "summary",
-    "train",
+    "save", "load", "autograd", "callbacks", "checkpoint", "data", "exercises", "experiments", "export",
+    "functions", "history", "init", "layers", "losses", "metrics", "models", "numdiff", "optim",
+    "regularizers", "report", "summary", "train",
 ]
