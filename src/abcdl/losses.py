@@ -82,6 +82,20 @@ def _check_probability_rows(T: np.ndarray, owner: str, atol: float = 1e-3) -> No
                          f"row {rows[0]} sums to {sums[rows[0]]:g}")
 
 
+def _softmax_and_log(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Y = softmax(Z) and log Y over the last axis, with one exponential of the (m, K) logits.
+
+    log Y = (Z - max) - log sum_i e^{z_i - max} is exact even where Y underflows to 0.
+    """
+    Zs = Z - Z.max(axis=1, keepdims=True)             # z_k - max_i z_i (the ratio does not change)
+    with np.errstate(under="ignore"):
+        Y = np.exp(Zs)                                # e^{z_k - max}
+    S = Y.sum(axis=1, keepdims=True)                  # sum_i e^{z_i - max}  (>= 1)
+    Y /= S                                            # Y = softmax(Z) = e^{z_k} / sum_i e^{z_i}
+    Zs -= np.log(S)                                   # log Y = z_k - max - log sum_i e^{z_i - max}
+    return Y, Zs
+
+
 class SoftmaxCrossEntropyLoss(_Loss):
     """Softmax + categorical cross-entropy from logits (L14, L15, L35; sequences L40).
 
@@ -141,16 +155,24 @@ class SoftmaxCrossEntropyLoss(_Loss):
             _check_probability_rows(t, "SoftmaxCrossEntropyLoss")
         else:
             t = F._class_indices(t, m, K, "SoftmaxCrossEntropyLoss")
-        J = F.cross_entropy_with_logits(Z, t)         # J = -(1/m) sum T log softmax(Z), by log-sum-exp
-        self._cache = (F.softmax(Z), t, keep, shape)  # Y = softmax(Z) and t, for backward
+        Y, log_Y = _softmax_and_log(np.asarray(Z, dtype=np.result_type(Z.dtype, np.float32)))
+        if t.ndim == 2:
+            J = -float(np.sum(t * log_Y)) / m         # J = -(1/m) sum_k sum_i T_ki log Y_ki
+        else:
+            J = -float(np.mean(log_Y[np.arange(m), t]))   # J = -(1/m) sum_k log Y_k,t_k  (one-hot T)
+        self._cache = (Y, t, keep, shape)             # Y = softmax(Z) and t, for backward
         return self._finite(J, "SoftmaxCrossEntropyLoss")
 
     def backward(self) -> Array:
         """dJ/dZ = (Y - T) / m for the last ``forward`` call (0 at ignored positions), in Z's shape."""
         Y, t, keep, shape = self._cached()
         m, K = Y.shape
-        T = t.astype(Y.dtype) if t.ndim == 2 else np.eye(K, dtype=Y.dtype)[t]   # T: one-hot rows
-        dZ = (Y - T) / m                                                         # dZ = (Y - T) / m
+        if t.ndim == 2:
+            dZ = Y - t                                # dZ = Y - T   (probability rows T)
+        else:                                         # T is one-hot: Y - T differs from Y only at
+            dZ = Y.copy()                             # each row's target, where T_k,t_k = 1, so
+            dZ[np.arange(m), t] -= 1                  # dZ = Y - T without building the (m, K) T
+        dZ /= m                                       # dZ = (Y - T) / m
         if keep is not None:                          # ignored positions: no loss, no gradient
             full = np.zeros((len(keep), K), dtype=dZ.dtype)
             full[keep] = dZ
