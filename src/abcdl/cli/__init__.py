@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import traceback
 
@@ -24,6 +25,9 @@ from ._datasets import data_report
 from ._errors import EXPECTED, MAX_LINE, CLIError, environment_error, error_lines
 
 __all__ = ["CLIError", "MAX_LINE", "COMMANDS", "main", "build_parser", "one_line_errors"]
+
+# A value argparse quotes in its message, shortened so that no line passes MAX_LINE.
+_LONG_VALUE = re.compile(r"('[^'\n]{40})[^'\n]{20,}'")
 
 # Subcommand modules, in the order `abcdl --help` lists them.
 COMMANDS = ["train", "evaluate", "predict", "export", "serve", "selfcheck", "demo"]
@@ -48,6 +52,7 @@ def one_line_errors(parser) -> None:
     than left to the top-level parser, whose message comes with its usage block.
     """
     def error(message: str):
+        message = _LONG_VALUE.sub(r"\1...'", message)
         parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
 
     parse_known_args = parser.parse_known_args

@@ -172,12 +172,12 @@ def compute(*, n_points: int = 20, gap: float = 0.1, n_test: int = 500, seed: in
     lecture = replay_lecture_example()
     slide_X = np.array([s[0][1:] for s in LECTURE_STEPS[:2]])        # (2, 2) and (4, 0)
     slide_y = np.array([s[1] for s in LECTURE_STEPS[:2]])
-    slide_fit = Perceptron(w_init=LECTURE_W0, random_state=seed).fit(slide_X, slide_y)
-
     check_seed(seed)
     check_count(max_updates, "max_updates", 1, 1_000_000, "run time")
     check_count(svm_iter, "svm_iter", 1, 100_000, "run time: the default 5,000 take under a second")
     check_real(svm_c, "svm_c", 1e-12, 1e12)
+    slide_fit = Perceptron(w_init=LECTURE_W0, random_state=seed).fit(slide_X, slide_y)
+
     rng = np.random.default_rng(seed)
     while True:
         X, y, line = separable_data(n_points, gap, rng)
