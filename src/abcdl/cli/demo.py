@@ -28,6 +28,7 @@ from ..experiments._base import ParamError
 from . import CLIError
 
 DEFAULT_OUT = "abcdl-demo"
+MAX_ITEMS = 100          # values in one comma list: no experiment needs more
 _LANGS = ("en", "ko")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -143,8 +144,11 @@ def parse_params(name: str, pairs: list[tuple[str, str]], defaults: dict) -> dic
         default = defaults[pname]
         try:
             kwargs[pname] = _convert(pname, text, default)
+            if isinstance(default, tuple) and len(kwargs[pname]) > MAX_ITEMS:
+                raise ValueError(f"at most {MAX_ITEMS} values, got {len(kwargs[pname]):,}")
         except ValueError as exc:
-            raise CLIError(f"{name}: bad value {text!r} for --{key} ({_describe(default)} expected: {exc}); "
+            shown = text if len(text) <= 60 else f"{text[:57]}..."
+            raise CLIError(f"{name}: bad value {shown!r} for --{key} ({_describe(default)} expected: {exc}); "
                            f"valid parameters: {valid}") from None
     return kwargs
 

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, check_real, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -274,6 +274,9 @@ def _check(start, lrs_momentum, lrs_adagrad, lr_small, lr_adam, steps, steps_sma
     rates += [("lrs_momentum", v) for v in lrs_momentum] + [("lrs_adagrad", v) for v in lrs_adagrad]
     for name, v in rates:
         check_real(v, name, 0, 10, "larger steps only diverge")
+    check_count(steps, "steps", 1, 10_000, "run time: every optimizer's path is drawn")
+    check_count(steps_small_lr, "steps_small_lr", 1, 20_000, "run time: the default is 1,000")
+    check_count(max_steps, "max_steps", 1, 50_000, "run time: the default is 10,000")
     check_real(eps, "eps", 0, 1, "Adam's eps only keeps the division finite")
     check_real(tol, "tol", 0, 10, "the tolerance is a distance to the minimum")
     check_param(0 <= beta < 1, "beta", f"must be in [0, 1), got {beta}")
