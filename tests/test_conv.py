@@ -39,11 +39,14 @@ def _torch_conv(x, conv, G):
             None if bt is None else bt.grad.numpy())
 
 
+# fast=False: the im2col lines of Conv2d in every case; fast=True: stride 1 runs abcdl.layers._conv_fast
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("bias", [True, False])
-def test_conv_gradcheck(case, bias, rng):
+def test_conv_gradcheck(case, bias, fast, rng):
     C, F, H, W, k, s, p = case
     conv = Conv2d(C, F, k, stride=s, padding=p, bias=bias, rng=rng, dtype=np.float64)
+    conv.fast = fast
     if bias:
         conv.b.data[:] = rng.standard_normal(F)
     x = rng.standard_normal((4, C, H, W))
@@ -52,10 +55,12 @@ def test_conv_gradcheck(case, bias, rng):
     _assert_all_passed(results)
 
 
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("case", CONV_CASES)
-def test_conv_matches_torch(case, rng):
+def test_conv_matches_torch(case, fast, rng):
     C, F, H, W, k, s, p = case
     conv = Conv2d(C, F, k, stride=s, padding=p, rng=rng, dtype=np.float64)
+    conv.fast = fast
     conv.b.data[:] = rng.standard_normal(F)
     x = rng.standard_normal((4, C, H, W))
     out = conv.forward(x)

@@ -1,4 +1,11 @@
-"""2-D convolution via im2col (L38)."""
+"""2-D convolution via im2col (L38).
+
+``Conv2d.forward``/``backward`` below are the lecture's lines: one im2col, one
+GEMM.  Stride-1 convolutions (all of the book's) run the same computation
+through :mod:`abcdl.layers._conv_fast` (row-run im2col in cache-sized batch
+chunks, dX as a transposed convolution), tested equal to these lines;
+``Conv2d.fast = False`` switches it off.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from .._types import Array, Rng
 from ..im2col import col2im, conv_output_size, im2col, pair
 from ..module import Module
 from ..parameter import Parameter
+from . import _conv_fast
 from ._checks import check_input, need_forward
 
 
@@ -57,7 +65,14 @@ class Conv2d(Module):
               Z   = W_2d col + b               W_2d = W.reshape(F, C*kh*kw): one GEMM
     backward  dW  = dZ_2d col^T,  db = sum over (m, OH, OW) of dZ
               dcol = W_2d^T dZ_2d,  dX = col2im(dcol)   (overlapping windows add up)
+
+    Stride-1 layers compute these formulas through :mod:`abcdl.layers._conv_fast`
+    (the same numbers up to rounding, several times faster); set the class or
+    instance attribute ``fast = False`` to run the lines below for every layer.
     """
+
+    #: Route stride-1 convolutions through the tested fast path (abcdl.layers._conv_fast).
+    fast = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="he", rng: Rng | None = None, dtype=None) -> None:
@@ -89,10 +104,15 @@ class Conv2d(Module):
                 f"{self.padding}) is smaller than the kernel {self.kernel_size}; got input {X.shape}"
             )
         m, F, OH, OW = out_shape
+        b = None if self.b is None else self.b.data
+        if self.fast and _conv_fast.supports(self.kernel_size, self.stride, self.padding):
+            Z, cache = _conv_fast.conv2d_forward(X, self.W.data, b, self.padding)
+            self._cache = (None, cache, out_shape)                     # no col: the fast path ran
+            return Z
         col = im2col(X, self.kernel_size, self.stride, self.padding)   # (C kh kw, m OH OW)
         Z = self.W.data.reshape(F, -1) @ col                             # Z = W_2d col    (F, m OH OW)
         if self.b is not None:
-            Z += self.b.data[:, None]                                    #     + b
+            Z += b[:, None]                                              #     + b
         self._cache = (col, X.shape, out_shape)
         return Z.reshape(F, m, OH, OW).transpose(1, 0, 2, 3)             # (m, F, OH, OW) view
 
@@ -103,9 +123,11 @@ class Conv2d(Module):
         data's gradient): skipping it saves a GEMM and the col2im scatter.
         """
         need_forward(self, self._cache)
-        col, x_shape, out_shape = self._cache
+        col, x_shape, out_shape = self._cache          # (None, the fast path's cache, ...) after it ran
         if dZ.shape != out_shape:
             raise ValueError(f"{self._where()}: backward expected dZ of shape {out_shape}, got {dZ.shape}")
+        if col is None:
+            return self._backward_fast(dZ, x_shape, input_grad)
         F = self.out_channels
         dZ2 = dZ.transpose(1, 0, 2, 3).reshape(F, -1)                   # (F, m OH OW); free if channel-major
         W2 = self.W.data.reshape(F, -1)
@@ -116,6 +138,14 @@ class Conv2d(Module):
             return None
         dcol = W2.T @ dZ2                                                # dcol = W_2d^T dZ
         return col2im(dcol, x_shape, self.kernel_size, self.stride, self.padding)  # dX = col2im(dcol)
+
+    def _backward_fast(self, dZ: Array, cache: tuple, input_grad: bool) -> Array | None:
+        """The same dW, db, dX as :meth:`backward`'s lines, from :mod:`abcdl.layers._conv_fast`."""
+        dW, db, dX = _conv_fast.conv2d_backward(dZ, cache, self.W.data, input_grad)
+        self.W.grad += dW
+        if self.b is not None:
+            self.b.grad += db
+        return dX
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={_spec(self.kernel_size)}, "

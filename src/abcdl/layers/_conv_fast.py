@@ -1,0 +1,208 @@
+"""The fast path of Conv2d for stride 1 (L38): the same im2col GEMMs, laid out for the BLAS.
+
+:class:`abcdl.layers.Conv2d` computes Z = W_2d col + b with ``col = im2col(X)``
+(:mod:`abcdl.im2col`, the readable reference that L38 points to); set
+``Conv2d.fast = False`` to run only that.  This module computes the same
+numbers for stride-1 convolutions (every convolution of the book's networks)
+with three changes of layout and one of order, no new formula:
+
+1. **Row runs.**  The input is padded once into channel-major rows
+   (:func:`padded_rows`) of ``pitch`` = W + P_w numbers: P_w zeros, then the
+   image row (the left zeros of the next row serve as this row's right
+   padding), with P_h zero rows above and below and one spare zero row.  With
+   stride 1, kernel offset (i, j) of every window of image n is then the one
+   contiguous run ``rows[c, n, i*pitch + j : i*pitch + j + OH*pitch]``: output
+   (oh, ow) reads position (oh*pitch + ow) + (i*pitch + j).  Filling a column
+   block is one copy of long runs (im2col copies OW-long snippets).  The run
+   also holds pitch - OW extra positions per output row (windows that wrap
+   around the row's end); they are computed and dropped (GEMM columns x
+   pitch/OW: 1.04 at 28x28, 1.13 at 8x8, with padding 1).
+2. **Batch chunks.**  ``col`` is built a few images at a time (about
+   ``CHUNK_BYTES``), so that it is written and read while it sits in cache, in
+   buffers reused across chunks.  It is not kept for backward: backward
+   rebuilds it from the cached padded rows (which costs less than reading a
+   stored col back from memory, and keeps memory use at the input's size).
+3. **The bias added while the extra columns are dropped** (one pass).
+4. **dX as a transposed convolution.**  dcol = W_2d^T dZ followed by col2im
+   equals the correlation of dZ, zero-padded by k - 1 - P, with the flipped,
+   transposed filters (F and C swapped)::
+
+       dX[n, c, h, w] = sum_{f,i,j} dZp[n, f, h + i, w + j] W[f, c, kh-1-i, kw-1-j]
+
+   so backward reuses the forward kernel (K = F kh kw, the GEMM's good shape)
+   instead of a (C kh kw, m OH OW) dcol and kh*kw scatter-adds.  This needs
+   P <= k - 1 (:func:`supports`).
+
+``dW = dZ col^T`` is computed as (col dZ^T)^T, the transposition that
+OpenBLAS runs about 1.8x faster for these shapes.  Everything keeps the
+input's dtype.  ``tests/test_conv_fast.py`` checks this module against
+:mod:`abcdl.im2col` and PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._types import Array
+
+__all__ = ["CHUNK_BYTES", "supports", "padded_rows", "correlate_rows", "conv2d_forward", "conv2d_backward"]
+
+Pair = tuple[int, int]
+
+
+class Grid(NamedTuple):
+    """The padded rows' geometry: Hp = H + 2P_h rows, Wp = W + 2P_w, stored ``pitch`` = W + P_w apart."""
+
+    Hp: int
+    Wp: int
+    pitch: int
+
+#: Target size of one chunk's col block (bytes): a few MB, in the last-level cache.
+CHUNK_BYTES = 2 * 2**20
+
+
+def supports(kernel: Pair, stride: Pair, padding: Pair) -> bool:
+    """Whether the fast path computes this geometry: stride 1 and padding P <= k - 1."""
+    return stride == (1, 1) and padding[0] < kernel[0] and padding[1] < kernel[1]
+
+
+def padded_rows(X: Array, padding: Pair) -> tuple[Array, Grid]:
+    """X (m, C, H, W) as zero-padded channel-major rows (C, m, (Hp + 1) * pitch), and their grid.
+
+    rows[c, n, y*pitch + P_w + x] = X[n, c, y - P_h, x] for the H rows of data,
+    zero elsewhere, with Hp = H + 2P_h and pitch = W + P_w: each row keeps P_w
+    zeros on its left only, which also serve as the right padding of the row
+    above (a window that runs past a row's end reads the next row's left
+    zeros).  Row Hp is a spare zero row: the last run of an image overruns by
+    up to kw - 1 positions.  The grid is (Hp, Wp, pitch), Wp = W + 2P_w the
+    padded width that the windows see.
+    """
+    m, C, H, W = X.shape
+    ph, pw = padding
+    grid = Grid(H + 2 * ph, W + 2 * pw, W + pw)
+    rows = np.zeros((C, m, grid.Hp + 1, grid.pitch), dtype=X.dtype)
+    rows[:, :, ph:ph + H, pw:] = X.transpose(1, 0, 2, 3)
+    return rows.reshape(C, m, -1), grid
+
+
+def _chunk(rows_per_image: int, run: int, itemsize: int, m: int) -> int:
+    """Images per chunk: a chunk's col and GEMM output, (rows_per_image, n*run), of about CHUNK_BYTES."""
+    return max(1, min(m, CHUNK_BYTES // (rows_per_image * run * itemsize)))
+
+
+def _fill_col(col: Array, rows: Array, n0: int, pitch: int) -> None:
+    """col[c, i, j, n, :] = rows[c, n0 + n, i*pitch + j : i*pitch + j + run]: im2col by row runs, one copy.
+
+    The source is a read-only strided view of ``rows`` (offset (i, j) moves
+    i*pitch + j elements); every element it reaches lies inside ``rows``
+    thanks to the spare row.
+    """
+    C, kh, kw, n, run = col.shape
+    s_c, s_n, s_x = rows.strides
+    windows = as_strided(rows[:, n0:], shape=(C, kh, kw, n, run),
+                         strides=(s_c, pitch * s_x, s_x, s_n, s_x), writeable=False)
+    np.copyto(col, windows)
+
+
+def _chunks(rows: Array, kernel: Pair, grid: Grid, F: int):
+    """Yield (n0, col block) over the batch; the block (C kh kw, n * OH * pitch) is one reused buffer.
+
+    A chunk holds as many images as let col and the GEMM's (F, n * OH * pitch)
+    product fit in about CHUNK_BYTES.
+    """
+    C, m = rows.shape[:2]
+    kh, kw = kernel
+    run = (grid.Hp - kh + 1) * grid.pitch                             # OH rows of the pitch
+    K = C * kh * kw
+    step = _chunk(K + F, run, rows.itemsize, m)
+    buf = np.empty((C, kh, kw, step, run), dtype=rows.dtype)
+    for n0 in range(0, m, step):
+        col = buf[:, :, :, :min(step, m - n0)]
+        _fill_col(col, rows, n0, grid.pitch)
+        yield n0, col.reshape(K, -1)
+
+
+def correlate_rows(rows: Array, grid: Grid, W: Array, b: Array | None) -> Array:
+    """Z (F, m, OH, OW), channel-major: the stride-1 correlation of padded rows with W, plus b.
+
+    Per chunk: Z_wide = W_2d col (the GEMM, pitch columns per output row), then
+    Z = Z_wide without its pitch - OW extra columns, + b.
+    """
+    F, _, kh, kw = W.shape
+    m = rows.shape[1]
+    OH, OW = grid.Hp - kh + 1, grid.Wp - kw + 1
+    W2 = W.reshape(F, -1)
+    Z = np.empty((F, m, OH, OW), dtype=rows.dtype)
+    wide = None
+    for n0, col in _chunks(rows, (kh, kw), grid, F):
+        n = col.shape[1] // (OH * grid.pitch)
+        if wide is None:
+            wide = np.empty((F, n, OH, grid.pitch), dtype=rows.dtype)
+        z = wide[:, :n]
+        np.matmul(W2, col, out=z.reshape(F, -1))                      # Z = W_2d col
+        if b is None:
+            Z[:, n0:n0 + n] = z[..., :OW]
+        else:
+            np.add(z[..., :OW], b[:, None, None, None], out=Z[:, n0:n0 + n])   # + b
+    return Z
+
+
+def conv2d_forward(X: Array, W: Array, b: Array | None, padding: Pair) -> tuple[Array, tuple]:
+    """Z = conv(X, W) + b for stride 1: (m, F, OH, OW), a view of channel-major memory, and the cache.
+
+    Parameters
+    ----------
+    X : ndarray (m, C, H, W), any memory layout
+    W : ndarray (F, C, kh, kw)
+    b : ndarray (F,) or None
+    padding : (P_h, P_w), at most (kh - 1, kw - 1)
+
+    Returns
+    -------
+    Z : ndarray (m, F, OH, OW), OH = H + 2P_h - kh + 1
+    cache : what :func:`conv2d_backward` needs (the padded rows, not col)
+    """
+    rows, grid = padded_rows(X, padding)
+    Z = correlate_rows(rows, grid, W, b)
+    return Z.transpose(1, 0, 2, 3), (rows, grid, tuple(padding))
+
+
+def _weight_grad(rows: Array, grid: Grid, dZ: Array, kernel: Pair) -> Array:
+    """dW_2d = dZ col^T, summed over the chunks, with dZ zero on the extra (wrapped) columns."""
+    F, m, OH, OW = dZ.shape
+    dWT = np.zeros((rows.shape[0] * kernel[0] * kernel[1], F), dtype=dZ.dtype)
+    wide = None
+    for n0, col in _chunks(rows, kernel, grid, F):
+        n = col.shape[1] // (OH * grid.pitch)
+        if wide is None:
+            wide = np.zeros((F, n, OH, grid.pitch), dtype=dZ.dtype)  # columns OW.. stay 0
+        z = wide[:, :n]
+        z[..., :OW] = dZ[:, n0:n0 + n]
+        dWT += col @ z.reshape(F, -1).T                               # (dZ col^T)^T = col dZ^T
+    return dWT.T
+
+
+def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
+                    ) -> tuple[Array, Array, Array | None]:
+    """dW, db and dX (``None`` when ``input_grad=False``) of :func:`conv2d_forward`.
+
+    Formula
+    -------
+    dW = dZ col^T,   db = sum over (m, OH, OW) of dZ,
+    dX = correlation of dZ padded by k - 1 - P with W flipped in (i, j) and F <-> C swapped
+         (= col2im(W_2d^T dZ), the reference's two steps)
+    """
+    rows, grid, (ph, pw) = cache
+    F, C, kh, kw = W.shape
+    dZc = dZ.transpose(1, 0, 2, 3)                                    # (F, m, OH, OW); free if channel-major
+    dW = _weight_grad(rows, grid, dZc, (kh, kw)).reshape(W.shape)     # dW = dZ col^T
+    db = dZc.sum(axis=(1, 2, 3))                                      # db = sum over m, OH, OW of dZ
+    if not input_grad:
+        return dW, db, None
+    W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
+    drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw))
+    dX = correlate_rows(drows, dgrid, W_flip, None)                   # (C, m, H, W)
+    return dW, db, dX.transpose(1, 0, 2, 3)
