@@ -351,3 +351,92 @@ def test_hardening_cli_lock_is_released_when_the_process_dies(tmp_path):
     assert rf.path == out
     rf.release()
     assert run_folder_mod.LOCK_FILE == LOCK_FILE
+
+
+# ----------------------------------------------------------------------------- items 8, 11, 13: predict
+
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory) -> Path:
+    """A small model of the 8x8 digits, saved with its info, and one whose outputs overflow."""
+    import numpy as np
+
+    from abcdl.models import mlp
+
+    folder = tmp_path_factory.mktemp("models")
+    info = {"dataset": "digits", "class_names": [str(i) for i in range(10)], "input_shape": [1, 8, 8]}
+    model = mlp(64, (16,), 10, rng=np.random.default_rng(0))
+    model.save(folder / "ok.safetensors", info=info)
+    model[0].W.data[:] = 3e38                        # finite weights whose outputs are not
+    model.save(folder / "huge.safetensors", info=info)
+    return folder
+
+
+def _blank_images(folder: Path) -> list[Path]:
+    from PIL import Image
+
+    images = {"black.png": Image.new("L", (50, 50), 0), "white.png": Image.new("L", (50, 50), 255),
+              "one.png": Image.new("L", (1, 1), 128), "clear.png": Image.new("RGBA", (40, 40), (0, 0, 0, 0))}
+    for name, im in images.items():
+        im.save(folder / name)
+    return [folder / name for name in images]
+
+
+@pytest.mark.parametrize("dataset", ["digits", "mnist"])
+def test_hardening_cli_predict_blank_inputs_warn(dataset, digits_model, tmp_path, capsys):
+    """Blank inputs get a warning, in the text and in --json; a blank 1x1 is not 'fitted in 20x20'."""
+    files = [str(p) for p in _blank_images(tmp_path)]
+    model = digits_model / "ok.safetensors"
+    if dataset == "mnist":                              # a 784-input model: the MNIST preprocessing path
+        import numpy as np
+
+        from abcdl.models import mlp
+        model = tmp_path / "mnist.safetensors"
+        mlp(784, (8,), 10, rng=np.random.default_rng(0)).save(model, info={
+            "dataset": "mnist", "class_names": [str(i) for i in range(10)], "input_shape": [1, 28, 28]})
+    assert main(["predict", str(model), *files, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert all(r["warnings"] and "blank image" in r["warnings"][0] for r in results)
+    assert not any("ink fitted" in note for r in results for note in r["notes"])
+    assert main(["predict", str(model), files[2]]) == 0
+    assert "warning: blank image" in capsys.readouterr().out
+
+
+def test_hardening_cli_predict_drawn_digit_has_no_warning(digits_model, tmp_path, capsys):
+    from PIL import Image, ImageDraw
+
+    im = Image.new("L", (40, 40), 0)
+    ImageDraw.Draw(im).line([(20, 5), (20, 35)], fill=255, width=4)
+    im.save(tmp_path / "one.png")
+    assert main(["predict", str(digits_model / "ok.safetensors"), str(tmp_path / "one.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["warnings"] == []
+
+
+def test_hardening_cli_predict_complex_npy_refused(digits_model, tmp_path, capsys):
+    import numpy as np
+
+    np.save(tmp_path / "c.npy", np.full((8, 8), 0.5 + 0.5j))
+    assert main(["predict", str(digits_model / "ok.safetensors"), str(tmp_path / "c.npy")]) == 2
+    assert "complex values" in cli_error(capsys.readouterr().err, "predict")
+
+
+def test_hardening_cli_predict_png_named_npy(digits_model, tmp_path, capsys):
+    png = _blank_images(tmp_path)[0]
+    shutil.copy(png, tmp_path / "digit.npy")
+    assert main(["predict", str(digits_model / "ok.safetensors"), str(tmp_path / "digit.npy")]) == 2
+    msg = cli_error(capsys.readouterr().err, "predict")
+    assert "it is a PNG image" in msg and "pickle" not in msg
+
+
+@pytest.mark.parametrize("command", [["predict", "--json"], ["predict"], ["evaluate"],
+                                     ["evaluate", "--json"]])
+def test_hardening_cli_nonfinite_outputs_are_an_error(command, digits_model, tmp_path, capsys):
+    """A model whose outputs overflow: one line, exit 2 (was: tracebacks, and NaN in --json)."""
+    from PIL import Image
+
+    Image.new("L", (8, 8), 200).save(tmp_path / "grey.png")          # ink everywhere: x > 0
+    files = [str(tmp_path / "grey.png"), "--invert", "no"] if command[0] == "predict" else []
+    argv = [command[0], str(digits_model / "huge.safetensors"), *files, *command[1:]]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "outputs are not finite" in cli_error(captured.err, command[0])
+    assert captured.out == ""
