@@ -1,10 +1,11 @@
 """Conv2d's fast path (abcdl.layers._conv_fast, L38) against the readable im2col lines and PyTorch.
 
-Every case runs the same layer twice, ``fast = True`` and ``fast = False`` (the
-lines of ``Conv2d.forward``/``backward`` on ``abcdl.im2col``), with the same
-weights, input and upstream gradient: Z, dW, db and dX agree to rounding in
-float64 and float32.  Chunks are forced small so that several chunks (and a
-ragged last one) run.
+Every case runs the same layer twice, through the fast path (forced, also for
+one input channel, which Conv2d itself leaves to the reference) and with
+``fast = False`` (the lines of ``Conv2d.forward``/``backward`` on
+``abcdl.im2col``), with the same weights, input and upstream gradient: Z, dW,
+db and dX agree to rounding in float64 and float32.  Chunks are forced small so
+that several chunks (and a ragged last one) run.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def _small_chunks(monkeypatch):
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", 20_000)
 
 
+@pytest.fixture
+def always_fast(monkeypatch):
+    """Every geometry of FAST_CASES through the fast path, one input channel included."""
+    monkeypatch.setattr(_conv_fast, "supports", lambda *args: True)
+
+
 def _run(case, dtype, fast, rng_seed=7, bias=True, input_grad=True):
     m, C, F, H, W, k, p = case
     rng = np.random.default_rng(rng_seed)
@@ -52,7 +59,7 @@ def _run(case, dtype, fast, rng_seed=7, bias=True, input_grad=True):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", FAST_CASES)
-def test_conv_fast_equals_im2col_lines(case, dtype):
+def test_conv_fast_equals_im2col_lines(case, dtype, always_fast):
     fast, ref = _run(case, dtype, True), _run(case, dtype, False)
     for name, a, b in zip(("Z", "dX", "dW", "db"), fast, ref, strict=True):
         assert a.dtype == b.dtype == dtype, name
@@ -61,7 +68,7 @@ def test_conv_fast_equals_im2col_lines(case, dtype):
 
 
 @pytest.mark.parametrize("case", FAST_CASES[:3])
-def test_conv_fast_without_bias_or_input_grad(case):
+def test_conv_fast_without_bias_or_input_grad(case, always_fast):
     fast = _run(case, np.float64, True, bias=False, input_grad=False)
     ref = _run(case, np.float64, False, bias=False, input_grad=False)
     assert fast[1] is None and ref[1] is None and fast[3] is None
@@ -70,7 +77,7 @@ def test_conv_fast_without_bias_or_input_grad(case):
 
 
 @pytest.mark.parametrize("case", FAST_CASES)
-def test_conv_fast_matches_torch(case):
+def test_conv_fast_matches_torch(case, always_fast):
     m, C, F, H, W, k, p = case
     rng = np.random.default_rng(3)
     conv = Conv2d(C, F, k, padding=p, rng=rng, dtype=np.float64)
@@ -89,7 +96,7 @@ def test_conv_fast_matches_torch(case):
 
 
 @pytest.mark.parametrize("case", FAST_CASES[:4])
-def test_conv_fast_gradcheck(case, rng):
+def test_conv_fast_gradcheck(case, rng, always_fast):
     m, C, F, H, W, k, p = case
     conv = Conv2d(C, F, k, padding=p, rng=rng, dtype=np.float64)
     conv.b.data[:] = rng.standard_normal(F)
@@ -112,15 +119,17 @@ def test_conv_fast_any_input_memory_layout(layout, rng):
     np.testing.assert_allclose(conv.backward(G), ref.backward(G), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("stride, padding, fast", [
-    (1, 0, True), (1, 2, True), ((1, 2), 0, False), (2, 1, False), (1, 3, False), (1, (2, 3), False),
+@pytest.mark.parametrize("C, stride, padding, fast", [
+    (2, 1, 0, True), (2, 1, 2, True), (2, (1, 2), 0, False), (2, 2, 1, False), (2, 1, 3, False),
+    (2, 1, (2, 3), False), (1, 1, 1, False),
 ])
-def test_conv_fast_runs_for_stride_one_and_padding_below_kernel(stride, padding, fast, monkeypatch, rng):
+def test_conv_fast_runs_for_stride_one_padding_below_kernel_and_channels(C, stride, padding, fast,
+                                                                        monkeypatch, rng):
     calls = []
     real = _conv_fast.conv2d_forward
     monkeypatch.setattr(_conv_fast, "conv2d_forward", lambda *a: calls.append(1) or real(*a))
-    conv = Conv2d(2, 3, 3, stride=stride, padding=padding, rng=rng, dtype=np.float64)
-    x = rng.standard_normal((2, 2, 7, 7))
+    conv = Conv2d(C, 3, 3, stride=stride, padding=padding, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((2, C, 7, 7))
     out = conv.forward(x)
     assert bool(calls) is fast
     G = rng.standard_normal(out.shape)

@@ -31,7 +31,8 @@ with three changes of layout and one of order, no new formula:
 
    so backward reuses the forward kernel (K = F kh kw, the GEMM's good shape)
    instead of a (C kh kw, m OH OW) dcol and kh*kw scatter-adds.  This needs
-   P <= k - 1 (:func:`supports`).
+   P <= k - 1 (:func:`supports`, which also leaves one-channel inputs to the
+   reference).
 
 ``dW = dZ col^T`` is computed as (col dZ^T)^T, the transposition that
 OpenBLAS runs about 1.8x faster for these shapes.  Everything keeps the
@@ -64,9 +65,16 @@ class Grid(NamedTuple):
 CHUNK_BYTES = 2 * 2**20
 
 
-def supports(kernel: Pair, stride: Pair, padding: Pair) -> bool:
-    """Whether the fast path computes this geometry: stride 1 and padding P <= k - 1."""
-    return stride == (1, 1) and padding[0] < kernel[0] and padding[1] < kernel[1]
+def supports(in_channels: int, kernel: Pair, stride: Pair, padding: Pair) -> bool:
+    """Whether Conv2d takes this path: stride 1, padding P <= k - 1, more than one input channel.
+
+    With one input channel im2col is already a cheap copy and the layer's time
+    goes into writing Z; dropping the extra columns would only add a pass, and
+    the reference lines measured faster (the SimpleConvNet's and DeepConvNet's
+    first layers).
+    """
+    return (in_channels > 1 and stride == (1, 1)
+            and padding[0] < kernel[0] and padding[1] < kernel[1])
 
 
 def padded_rows(X: Array, padding: Pair) -> tuple[Array, Grid]:

@@ -1,10 +1,10 @@
 """2-D convolution via im2col (L38).
 
 ``Conv2d.forward``/``backward`` below are the lecture's lines: one im2col, one
-GEMM.  Stride-1 convolutions (all of the book's) run the same computation
-through :mod:`abcdl.layers._conv_fast` (row-run im2col in cache-sized batch
-chunks, dX as a transposed convolution), tested equal to these lines;
-``Conv2d.fast = False`` switches it off.
+GEMM.  Stride-1 convolutions of more than one input channel (all but the first
+of the book's) run the same computation through :mod:`abcdl.layers._conv_fast`
+(row-run im2col in cache-sized batch chunks, dX as a transposed convolution),
+tested equal to these lines; ``Conv2d.fast = False`` switches it off.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Conv2d(Module):
     backward  dW  = dZ_2d col^T,  db = sum over (m, OH, OW) of dZ
               dcol = W_2d^T dZ_2d,  dX = col2im(dcol)   (overlapping windows add up)
 
-    Stride-1 layers compute these formulas through :mod:`abcdl.layers._conv_fast`
+    Stride-1 layers with C > 1 compute these formulas through :mod:`abcdl.layers._conv_fast`
     (the same numbers up to rounding, several times faster); set the class or
     instance attribute ``fast = False`` to run the lines below for every layer.
     """
@@ -105,7 +105,7 @@ class Conv2d(Module):
             )
         m, F, OH, OW = out_shape
         b = None if self.b is None else self.b.data
-        if self.fast and _conv_fast.supports(self.kernel_size, self.stride, self.padding):
+        if self.fast and _conv_fast.supports(self.in_channels, self.kernel_size, self.stride, self.padding):
             Z, cache = _conv_fast.conv2d_forward(X, self.W.data, b, self.padding)
             self._cache = (None, cache, out_shape)                     # no col: the fast path ran
             return Z
