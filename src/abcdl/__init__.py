@@ -21,6 +21,7 @@ from . import (
     history,
     init,
     layers,
+    lm,
     losses,
     metrics,
     models,
@@ -29,6 +30,7 @@ from . import (
     regularizers,
     report,
     summary,
+    text,
     train,
 )
 from ._config import get_default_dtype, get_rng, seed, set_default_dtype
@@ -40,6 +42,6 @@ from .parameter import Parameter
 __all__ = [
     "__version__", "Parameter", "Module", "seed", "get_rng", "set_default_dtype", "get_default_dtype",
     "save", "load", "autograd", "callbacks", "checkpoint", "data", "exercises", "experiments", "export",
-    "functions", "history", "init", "layers", "losses", "metrics", "models", "numdiff", "optim",
-    "regularizers", "report", "summary", "train",
+    "functions", "history", "init", "layers", "lm", "losses", "metrics", "models", "numdiff", "optim",
+    "regularizers", "report", "summary", "text", "train",
 ]

@@ -43,6 +43,7 @@ from .history import History, TrainingDiverged
 from .losses import MSELoss, SigmoidBCELoss
 from .metrics import _metric_kind, _n_correct, accuracy
 from .module import Module
+from .optim import clip_grad_norm
 
 __all__ = ["train_step", "fit", "evaluate", "predict", "accuracy", "History", "TrainingDiverged",
            "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "ProgressBar",
@@ -50,8 +51,9 @@ __all__ = ["train_step", "fit", "evaluate", "predict", "accuracy", "History", "T
 
 
 # -- one step: the slide -------------------------------------------------------
-def train_step(model: Module, loss_fn, optimizer, X: Array, t, regularizer=None) -> tuple[float, Array]:
-    """One step of mini-batch gradient descent on the batch ``(X, t)`` (L16, L31, L36).
+def train_step(model: Module, loss_fn, optimizer, X: Array, t, regularizer=None,
+               max_norm: float | None = None) -> tuple[float, Array]:
+    """One step of mini-batch gradient descent on the batch ``(X, t)`` (L16, L31, L36; clipping L29, L40).
 
     Parameters
     ----------
@@ -62,6 +64,9 @@ def train_step(model: Module, loss_fn, optimizer, X: Array, t, regularizer=None)
     X, t : the batch, m examples
     regularizer : optional
         ``penalty(model, m) -> float`` and ``backward(model, m)`` (:mod:`abcdl.regularizers`).
+    max_norm : float, optional
+        Clip the joint gradient norm to ``max_norm`` before the update
+        (:func:`abcdl.optim.clip_grad_norm`; the recurrent networks' remedy, DLFS2 ch. 5).
 
     Returns
     -------
@@ -74,7 +79,8 @@ def train_step(model: Module, loss_fn, optimizer, X: Array, t, regularizer=None)
 
     Formula
     -------
-    dJ/dW <- 0;  Y = f(X; W);  J = J0(Y, t) + penalty(W);  dJ/dW by backprop;  W <- update(W, dJ/dW)
+    dJ/dW <- 0;  Y = f(X; W);  J = J0(Y, t) + penalty(W);  dJ/dW by backprop;
+    [g <- g min(1, max_norm / ||g||)];  W <- update(W, dJ/dW)
     """
     m = len(X)
     model.zero_grad()                                      # dJ/dW <- 0 (backward accumulates)
@@ -87,6 +93,8 @@ def train_step(model: Module, loss_fn, optimizer, X: Array, t, regularizer=None)
     model.backward(loss_fn.backward(), input_grad=False)   # backward: dJ0/dW (dJ/dX is not needed)
     if regularizer is not None:
         regularizer.backward(model, m)                     # dJ/dW = dJ0/dW + (lambda/m) W
+    if max_norm is not None:
+        clip_grad_norm(model.parameters(), max_norm)       # g <- g min(1, max_norm / ||g||)
     optimizer.step()                                       # update: W <- W - alpha dJ/dW (or Adam, ...)
     return J, Y
 
