@@ -150,7 +150,7 @@ def _optimization_options(g) -> None:
     g.add_argument("--weight-decay", type=weight_decay, metavar="WD", default=0.0,
                    help="adamw: decoupled decay W <- W - lr*WD*W of every parameter. Other optimizers: the "
                         "L2 penalty of L31 on the weights (not biases), J = J0 + (WD/2) sum ||W||^2, so "
-                        "dJ/dW gains WD*W (abcdl.regularizers.L2 with lambda = WD * batch size)")
+                        "dJ/dW gains WD*W at any batch size (abcdl.regularizers.WeightDecay, lambda = WD*m)")
     g.add_argument("--schedule", choices=("none", "step", "cosine"), default=DEFAULT_SCHEDULE,
                    help="learning-rate schedule per epoch (L27): cosine decays to 0 over --epochs; step "
                         "multiplies by --gamma every --step-size epochs")
