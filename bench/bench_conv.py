@@ -1,35 +1,49 @@
-"""SimpleConvNet speed and memory benchmark: abcdl against PyTorch CPU (issue 8, L38).
+"""SimpleConvNet and DeepConvNet speed and memory: abcdl against PyTorch CPU (issues 8 and 20, L38).
 
-The book's SimpleConvNet (conv 30x5x5 - ReLU - maxpool 2 - affine 100 - ReLU -
-affine 10), He init, softmax cross-entropy, Adam lr 1e-3, batch 100, MNIST,
-float32, 2 threads (``--threads``).  Both models start from the *same* weights.
+SimpleConvNet is the book's ch. 7 network (conv 30x5x5 - ReLU - maxpool 2 -
+affine 100 - ReLU - affine 10); DeepConvNet its ch. 8 network
+(``abcdl.models.deep_convnet``: six 3x3 convolutions of 16, 16, 32, 32, 64, 64
+filters, three max-pools, affine 50, dropout, affine 10, dropout).  He init,
+softmax cross-entropy, Adam lr 1e-3, batch 100, MNIST, float32, 2 threads
+(``--threads``).  For each network both libraries start from the *same* weights
+(PyTorch's nn.Sequential has abcdl's layer indices).
 
-Speed: both libraries train in this process on the same random mini-batches,
-taking turns every block of ``--steps`` steps (who goes first alternates), so
-that the load of a shared machine hits both alike; ``--rounds`` blocks each are
-timed after a warm-up.  The median block's time per step times 600 steps
-(60,000 / 100) is reported as s/epoch (and that of the fastest block); the
-headline ratio abcdl/PyTorch is the median of the blocks' ratios.  Only ratios
-measured in one run count, and only on a quiet machine: while other processes
-keep a core busy, two-thread steps of both libraries become 10-30x slower (a
-BLAS/OpenMP thread waits for its descheduled partner) and the ratio means
-little; the load average is printed at the end.  abcdl's step is what
-``abcdl.train.fit`` does per batch (forward, loss, backward with
-``input_grad=False``, Adam); PyTorch's is the usual loop (its autograd skips
-the input gradient too).
+Speed: both libraries train both networks in this process on the same random
+mini-batches, taking turns every block of steps (``--steps`` for
+SimpleConvNet, ``--deep-steps`` for DeepConvNet; who goes first alternates, and
+the two networks' blocks interleave), so that the load of a shared machine hits
+both alike; ``--rounds`` blocks each are timed after a warm-up.  The median
+block's time per step times 600 steps (60,000 / 100) is reported as s/epoch
+(and that of the fastest block); the headline ratio abcdl/PyTorch is the median
+of the blocks' ratios.  Each block is also timed in process CPU time: with
+``--threads 1`` that ratio counts the work done and holds even while other
+processes share the cores (with two threads it also counts the BLAS/OpenMP
+threads' spinning).  Only ratios measured in one run count, and only on a quiet
+machine: while other processes keep a core busy, two-thread steps of both
+libraries become 10-30x slower (a BLAS/OpenMP thread waits for its descheduled
+partner) and the wall-time ratio means little; the load average is printed
+before and after.  abcdl's step is what ``abcdl.train.fit`` does per batch
+(forward, loss, backward with ``input_grad=False``, Adam); PyTorch's is the
+usual loop (its autograd skips the input gradient too).
 
-Memory: each library trains ``--memory-steps`` steps in a child process of its
-own.  The child imports its library, loads MNIST and builds the model, then
-resets the kernel's peak-RSS counter (``/proc/self/clear_refs``, 5) and trains;
-"training peak" = peak RSS during training - RSS before it, i.e. the working
-memory of training (activations, caches, gradients, optimizer state), the same
-yardstick for both.  For abcdl the exact peak of NumPy's own allocations
-(tracemalloc) is shown as well.
+Memory: each library trains ``--memory-steps`` steps of each network in a child
+process of its own.  The child imports its library, loads MNIST and builds the
+model, then resets the kernel's peak-RSS counter (``/proc/self/clear_refs``, 5)
+and trains; "training peak" = peak RSS during training - RSS before it, i.e.
+the working memory of training (activations, caches, gradients, optimizer
+state), the same yardstick for both.  For abcdl the exact peak of NumPy's own
+allocations (tracemalloc) is shown as well.
+
+Profile (``--profile``): abcdl's time per layer, forward and backward, with the
+FLOPs per epoch, GFLOP/s and the fraction of the BLAS's GEMM rate
+(bench/_conv_profile.py); ``--reference`` runs every convolution through the
+readable im2col lines (``Conv2d.fast = False``), the code before issue 20.
 
 Run from the project root:
 
     ABCDL_DATA=../shared/data python bench/bench_conv.py
-    ABCDL_DATA=../shared/data python bench/bench_conv.py --steps 100 --rounds 4 --json out.json
+    ABCDL_DATA=../shared/data python bench/bench_conv.py --threads 1 --no-memory --json out.json
+    ABCDL_DATA=../shared/data python bench/bench_conv.py --profile --clock cpu --threads 1 [--reference]
 
 This is a benchmark, not a test: nothing in the test suite times anything.
 """
@@ -79,18 +93,25 @@ def batch_indices(n: int, count: int, seed: int) -> np.ndarray:
     return np.stack([rng.choice(n, BATCH, replace=False) for _ in range(count)])
 
 
+MODELS = ("simple", "deep")
+NAMES = {"simple": "SimpleConvNet", "deep": "DeepConvNet"}
+
+
 # -- abcdl -------------------------------------------------------------------
 class AbcdlRunner:
     name = "abcdl"
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, model: str, seed: int) -> None:
         import abcdl
         from abcdl.losses import SoftmaxCrossEntropyLoss
-        from abcdl.models import convnet
+        from abcdl.models import convnet, deep_convnet
         from abcdl.optim import Adam
 
         abcdl.seed(seed)
-        self.model = convnet((1, 28, 28), 10, filters=30, kernel_size=5, hidden=100, dtype=np.float32)
+        if model == "simple":
+            self.model = convnet((1, 28, 28), 10, filters=30, kernel_size=5, hidden=100, dtype=np.float32)
+        else:
+            self.model = deep_convnet((1, 28, 28), 10, dtype=np.float32)
         self.loss_fn = SoftmaxCrossEntropyLoss()
         self.opt = Adam(self.model.parameters(), lr=1e-3)
 
@@ -101,24 +122,45 @@ class AbcdlRunner:
         self.opt.step()
         return loss
 
+    def eval_loss(self, xb: np.ndarray, tb: np.ndarray) -> float:
+        self.model.eval()
+        loss = self.loss_fn.forward(self.model.forward(xb), tb)
+        self.model.train()
+        return loss
+
     def state(self) -> dict[str, np.ndarray]:
         return self.model.state_dict()
 
 
-# -- PyTorch: the same network, a plain training loop ---------------------------
+# -- PyTorch: the same networks, a plain training loop ---------------------------
+def torch_model(model: str):
+    """The network as torch.nn.Sequential, with abcdl's layer indices."""
+    from torch import nn
+
+    if model == "simple":
+        return nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(4320, 100), nn.ReLU(), nn.Linear(100, 10))
+    layers, channels = [], 1
+    for k, (f, pad) in enumerate(zip((16, 16, 32, 32, 64, 64), (1, 1, 1, 2, 1, 1), strict=True)):
+        layers += [nn.Conv2d(channels, f, 3, padding=pad), nn.ReLU()]
+        channels = f
+        if k % 2 == 1:
+            layers.append(nn.MaxPool2d(2))
+    layers += [nn.Flatten(), nn.Linear(64 * 4 * 4, 50), nn.ReLU(), nn.Dropout(0.5), nn.Linear(50, 10),
+               nn.Dropout(0.5)]
+    return nn.Sequential(*layers)
+
+
 class TorchRunner:
     name = "torch"
 
-    def __init__(self, seed: int, state: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(self, model: str, seed: int, state: dict[str, np.ndarray] | None = None) -> None:
         import torch
-        from torch import nn
 
         torch.set_num_threads(THREADS)
         torch.manual_seed(seed)
         self.torch = torch
-        self.model = nn.Sequential(
-            nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(4320, 100), nn.ReLU(), nn.Linear(100, 10))
+        self.model = torch_model(model)
         if state is not None:        # start from abcdl's weights: layers.i.W/b -> i.weight/bias
             with torch.no_grad():
                 for key, value in state.items():
@@ -135,13 +177,22 @@ class TorchRunner:
         self.opt.step()
         return loss.item()
 
+    def eval_loss(self, xb: np.ndarray, tb: np.ndarray) -> float:
+        torch = self.torch
+        self.model.eval()
+        with torch.no_grad():
+            loss = float(torch.nn.functional.cross_entropy(self.model(torch.from_numpy(xb)),
+                                                           torch.from_numpy(tb)))
+        self.model.train()
+        return loss
 
-def run_steps(runner, x: np.ndarray, t: np.ndarray, batches: np.ndarray) -> float:
-    """Seconds taken by one training step per row of ``batches``."""
-    t0 = time.perf_counter()
+
+def run_steps(runner, x: np.ndarray, t: np.ndarray, batches: np.ndarray) -> tuple[float, float]:
+    """Wall and process-CPU seconds taken by one training step per row of ``batches``."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for idx in batches:
         runner.step(x[idx], t[idx])
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 # -- memory (child processes) ---------------------------------------------------
@@ -158,10 +209,10 @@ def _hwm_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def child(lib: str, steps: int, seed: int) -> None:
+def child(lib: str, model: str, steps: int, seed: int) -> None:
     """Train ``steps`` steps in this process alone and print its memory use as JSON."""
     x, t = load_data()
-    runner = AbcdlRunner(seed) if lib == "abcdl" else TorchRunner(seed)
+    runner = AbcdlRunner(model, seed) if lib == "abcdl" else TorchRunner(model, seed)
     batches = batch_indices(len(x), steps, seed + 1)
     before = _rss_mb()
     try:
@@ -186,12 +237,12 @@ def child(lib: str, steps: int, seed: int) -> None:
                       "tracemalloc_peak_mb": traced}))
 
 
-def memory(steps: int, seed: int) -> dict:
+def memory(model: str, steps: int, seed: int, reference: bool) -> dict:
     out = {}
     for lib, env in (("abcdl", {}), ("torch", {}), ("abcdl", {"BENCH_TRACEMALLOC": "1"})):
-        r = subprocess.run([sys.executable, __file__, "--child", lib, "--memory-steps", str(steps),
-                            "--seed", str(seed), "--threads", str(THREADS)],
-                           capture_output=True, text=True, check=True, env={**os.environ, **env})
+        cmd = [sys.executable, __file__, "--child", lib, "--models", model, "--memory-steps", str(steps),
+               "--seed", str(seed), "--threads", str(THREADS)] + (["--reference"] if reference else [])
+        r = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, **env})
         res = json.loads(r.stdout.strip().splitlines()[-1])
         if env:
             out["abcdl"]["tracemalloc_peak_mb"] = res["tracemalloc_peak_mb"]
@@ -200,83 +251,148 @@ def memory(steps: int, seed: int) -> dict:
     return out
 
 
+def print_memory(model: str, mem: dict) -> float | None:
+    for lib, m in mem.items():
+        extra = (f", NumPy allocations peak {m['tracemalloc_peak_mb']:.1f} MB"
+                 if m.get("tracemalloc_peak_mb") else "")
+        tp = "n/a" if m["training_peak_mb"] is None else f"{m['training_peak_mb']:.1f} MB"
+        print(f"memory {NAMES[model]} {lib}: RSS before training {m['rss_before_mb']:.0f} MB, training peak "
+              f"{tp} (process peak {m['peak_rss_mb']:.0f} MB){extra}")
+    if mem["abcdl"]["training_peak_mb"] and mem["torch"]["training_peak_mb"]:
+        ratio = mem["abcdl"]["training_peak_mb"] / mem["torch"]["training_peak_mb"]
+        print(f"memory {NAMES[model]}: training-peak ratio abcdl/torch {ratio:.2f}")
+        return ratio
+    return None
+
+
+# -- speed ---------------------------------------------------------------------
+def summarize(times: dict[str, list[tuple[float, float]]]) -> dict:
+    """Per-step times of the blocks -> s/epoch (median and best block) and the ratios."""
+    wall = {n: [w for w, _ in v] for n, v in times.items()}
+    cpu = {n: [c for _, c in v] for n, v in times.items()}
+    med = {n: statistics.median(v) for n, v in wall.items()}
+    best = {n: min(v) for n, v in wall.items()}
+    ratio = lambda d: statistics.median(a / b for a, b in zip(d["abcdl"], d["torch"], strict=True))  # noqa: E731
+    return {
+        "ms_per_step_median": {n: v * 1e3 for n, v in med.items()},
+        "ms_per_step_best": {n: v * 1e3 for n, v in best.items()},
+        "s_per_epoch_median": {n: v * STEPS_PER_EPOCH for n, v in med.items()},
+        "s_per_epoch_best": {n: v * STEPS_PER_EPOCH for n, v in best.items()},
+        "cpu_s_per_epoch_median": {n: statistics.median(v) * STEPS_PER_EPOCH for n, v in cpu.items()},
+        # Headline: the median of the blocks' ratios (each block pair ran back to back, so a burst
+        # of load that slows one block skews one ratio, not the result).
+        "ratio_abcdl_over_torch": ratio(wall),
+        "cpu_ratio_abcdl_over_torch": ratio(cpu),
+        "ratio_of_best_blocks": best["abcdl"] / best["torch"],
+        "block_ratios": [a / b for a, b in zip(wall["abcdl"], wall["torch"], strict=True)],
+    }
+
+
+def speed(args, x: np.ndarray, t: np.ndarray) -> dict:
+    """Alternating blocks of both libraries on each network; per-step (wall, cpu) times per block."""
+    pairs, batches, steps = {}, {}, {"simple": args.steps, "deep": args.deep_steps}
+    for model in args.models:
+        abc = AbcdlRunner(model, args.seed)
+        tor = TorchRunner(model, args.seed, abc.state())
+        xb, tb = x[:BATCH], t[:BATCH]          # same weights: the same function (dropout off)
+        print(f"{NAMES[model]}: initial loss  abcdl {abc.eval_loss(xb, tb):.6f}  "
+              f"torch {tor.eval_loss(xb, tb):.6f}")
+        pairs[model] = (abc, tor)
+        batches[model] = batch_indices(len(x), args.warmup + args.rounds * steps[model], args.seed + 1)
+        for r in pairs[model]:
+            run_steps(r, x, t, batches[model][:args.warmup])
+    times = {m: {"abcdl": [], "torch": []} for m in args.models}
+    for k in range(args.rounds):
+        for model in args.models:
+            n = steps[model]
+            chunk = batches[model][args.warmup + k * n:args.warmup + (k + 1) * n]
+            abc, tor = pairs[model]
+            for r in (abc, tor) if k % 2 == 0 else (tor, abc):      # alternate who goes first
+                wall, cpu = run_steps(r, x, t, chunk)
+                times[model][r.name].append((wall / n, cpu / n))
+            w = {lib: v[-1][0] for lib, v in times[model].items()}
+            print(f"block {k + 1} {NAMES[model]}: abcdl {w['abcdl'] * 1e3:.1f} ms/step  torch "
+                  f"{w['torch'] * 1e3:.1f} ms/step  ratio {w['abcdl'] / w['torch']:.2f}  "
+                  f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    return {m: summarize(v) for m, v in times.items()}
+
+
+def print_speed(model: str, res: dict) -> None:
+    med, best, cpu = res["s_per_epoch_median"], res["s_per_epoch_best"], res["cpu_s_per_epoch_median"]
+    print(f"{NAMES[model]} s/epoch (600 steps): median block abcdl {med['abcdl']:.2f}  torch "
+          f"{med['torch']:.2f};  best block abcdl {best['abcdl']:.2f}  torch {best['torch']:.2f};  "
+          f"CPU s/epoch abcdl {cpu['abcdl']:.2f}  torch {cpu['torch']:.2f}")
+    print(f"{NAMES[model]} ratio abcdl/torch (median of the blocks' ratios): wall "
+          f"{res['ratio_abcdl_over_torch']:.2f}, CPU time {res['cpu_ratio_abcdl_over_torch']:.2f}")
+
+
+def run_profile(args, x: np.ndarray, t: np.ndarray) -> dict:
+    import _conv_profile
+
+    out = {}
+    for model in args.models:
+        abc = AbcdlRunner(model, args.seed)
+        n = args.steps if model == "simple" else args.deep_steps
+        res = _conv_profile.profile(abc.model, abc.loss_fn, x, t, batch_indices(len(x), n + 1, args.seed),
+                                    args.clock)
+        _conv_profile.print_profile(NAMES[model], res)
+        out[model] = res
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--steps", type=int, default=50, help="timed steps per library per block")
+    ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    ap.add_argument("--steps", type=int, default=50, help="SimpleConvNet: timed steps per library per block")
+    ap.add_argument("--deep-steps", type=int, default=10, help="DeepConvNet: steps per library per block")
     ap.add_argument("--rounds", type=int, default=6, help="blocks")
-    ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--memory-steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--memory-steps", type=int, default=10)
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--threads", type=int, default=2, help="threads for NumPy's BLAS and for PyTorch")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--reference", action="store_true",
+                    help="every convolution through the readable im2col lines (Conv2d.fast = False)")
+    ap.add_argument("--profile", action="store_true", help="abcdl's per-layer profile instead of the race")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="--profile's clock")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--child", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.reference:
+        from abcdl.layers import Conv2d
+
+        Conv2d.fast = False
     if args.child:
-        child(args.child, args.memory_steps, args.seed)
+        child(args.child, args.models[0], args.memory_steps, args.seed)
         return
 
     import threadpoolctl
     import torch
 
     x, t = load_data()
-    abc = AbcdlRunner(args.seed)
-    tor = TorchRunner(args.seed, abc.state())
-    # Same weights, same batch: the first losses must agree (the two nets are the same function).
-    xb, tb = x[:BATCH], t[:BATCH]
-    l_abc = abc.loss_fn.forward(abc.model.forward(xb), tb)
-    with torch.no_grad():
-        l_tor = float(torch.nn.functional.cross_entropy(tor.model(torch.from_numpy(xb)),
-                                                         torch.from_numpy(tb)))
-    print(f"initial loss  abcdl {l_abc:.6f}  torch {l_tor:.6f}")
-    batches = batch_indices(len(x), args.warmup + args.rounds * args.steps, args.seed + 1)
-    for r in (abc, tor):
-        run_steps(r, x, t, batches[:args.warmup])
-    timed = batches[args.warmup:]
-    per_step = {"abcdl": [], "torch": []}        # mean seconds per step of each block
-    for k in range(args.rounds):
-        chunk = timed[k * args.steps:(k + 1) * args.steps]
-        for r in (abc, tor) if k % 2 == 0 else (tor, abc):      # alternate who goes first
-            per_step[r.name].append(run_steps(r, x, t, chunk) / args.steps)
-        block = {n: v[-1] for n, v in per_step.items()}
-        print(f"block {k + 1}: " + "  ".join(f"{n} {v * 1e3:.2f} ms/step" for n, v in block.items())
-              + f"  ratio {block['abcdl'] / block['torch']:.2f}", flush=True)
-    med = {n: statistics.median(v) for n, v in per_step.items()}
-    best = {n: min(v) for n, v in per_step.items()}
-    # Headline: the median of the blocks' ratios (each block pair ran back to back, so a burst of
-    # load that slows one block skews one ratio, not the result).
-    ratio = statistics.median(a / b for a, b in zip(per_step["abcdl"], per_step["torch"], strict=True))
-    results = {
-        "machine": {"python": platform.python_version(), "numpy": np.__version__,
-                    "torch": torch.__version__, "cpus": os.cpu_count(), "threads": THREADS,
-                    "blas": [i.get("internal_api") for i in threadpoolctl.threadpool_info()],
-                    "loadavg_after": os.getloadavg()},
-        "steps_per_block": args.steps, "blocks": args.rounds,
-        "ms_per_step_median": {n: v * 1e3 for n, v in med.items()},
-        "ms_per_step_best": {n: v * 1e3 for n, v in best.items()},
-        "s_per_epoch_median": {n: v * STEPS_PER_EPOCH for n, v in med.items()},
-        "s_per_epoch_best": {n: v * STEPS_PER_EPOCH for n, v in best.items()},
-        "ratio_abcdl_over_torch": ratio,
-        "ratio_of_medians": med["abcdl"] / med["torch"],
-        "ratio_of_best_blocks": best["abcdl"] / best["torch"],
-    }
-    for label, d in (("median block", med), ("best block", best)):
-        print(f"s/epoch (600 steps, {label}): abcdl {d['abcdl'] * STEPS_PER_EPOCH:.2f}  "
-              f"torch {d['torch'] * STEPS_PER_EPOCH:.2f}  ratio {d['abcdl'] / d['torch']:.2f}")
-    print(f"ratio abcdl/torch (median of the blocks' ratios): {ratio:.2f}  "
-          f"(load average now {os.getloadavg()[0]:.2f})")
-    if not args.no_memory:
-        mem = memory(args.memory_steps, args.seed)
-        results["memory"] = mem
-        for lib, m in mem.items():
-            extra = (f", NumPy allocations peak {m['tracemalloc_peak_mb']:.1f} MB"
-                     if m.get("tracemalloc_peak_mb") else "")
-            tp = "n/a" if m["training_peak_mb"] is None else f"{m['training_peak_mb']:.1f} MB"
-            print(f"memory {lib}: RSS before training {m['rss_before_mb']:.0f} MB, training peak {tp} "
-                  f"(process peak {m['peak_rss_mb']:.0f} MB){extra}")
-        if mem["abcdl"]["training_peak_mb"] and mem["torch"]["training_peak_mb"]:
-            results["memory_ratio"] = mem["abcdl"]["training_peak_mb"] / mem["torch"]["training_peak_mb"]
-            print(f"training-peak memory ratio abcdl/torch {results['memory_ratio']:.2f}")
+    load_before = os.getloadavg()
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                           "torch": torch.__version__, "cpus": os.cpu_count(), "threads": THREADS,
+                           "blas": [(i.get("internal_api"), i.get("architecture"))
+                                    for i in threadpoolctl.threadpool_info()]},
+               "reference": args.reference, "loadavg_before": load_before}
+    if args.profile:
+        results["profile"] = run_profile(args, x, t)
+    else:
+        results.update(steps_per_block={"simple": args.steps, "deep": args.deep_steps}, blocks=args.rounds)
+        results["speed"] = speed(args, x, t)
+        for model, res in results["speed"].items():
+            print_speed(model, res)
+    if not args.no_memory and not args.profile:
+        results["memory"] = {}
+        for model in args.models:
+            mem = memory(model, args.memory_steps, args.seed, args.reference)
+            results["memory"][model] = {"libs": mem, "ratio": print_memory(model, mem)}
+    results["loadavg_after"] = os.getloadavg()
+    print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
+          f"{results['loadavg_after'][0]:.2f} {results['loadavg_after'][1]:.2f} "
+          f"{results['loadavg_after'][2]:.2f} ({os.cpu_count()} CPUs), {results['date']}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
