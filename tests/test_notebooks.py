@@ -44,8 +44,8 @@ def cells(path: Path) -> list[tuple[str, str]]:
 
 def test_notebooks_one_per_part_of_the_lecture():
     names = [p.stem for p in NOTEBOOKS]
-    assert names[:9] == ["01_learning", "02_perceptron", "03_activations_losses", "04_backprop",
-                         "05_optimizers", "06_init_regularization", "07_mnist", "08_cnn", "09_autograd"]
+    assert names == ["01_learning", "02_perceptron", "03_activations_losses", "04_backprop", "05_optimizers",
+                     "06_init_regularization", "07_mnist", "08_cnn", "09_autograd", "10_sequence_models"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
