@@ -63,7 +63,7 @@ def test_code_shape_functions_are_short_and_shallow(path):
 def test_code_shape_check_catches_a_long_deep_function():
     ifs = "".join("    " * (i + 1) + f"if x > {i}:\n" for i in range(5))
     deep = "def f(x):\n" + ifs + "    " * 6 + "pass\n"
-    long = "def g():\n" + "    y = 1\n" * 61
+    long = "def g():\n" + "    y = 1\n" * 60          # the def line and 60 more: 61 lines
     chain = "def h(x):\n    if x:\n        pass\n" + "    elif x > 1:\n        pass\n" * 8
     assert offenders(deep) == ["f (line 1): 7 lines, depth 5"]
     assert offenders(long) == ["g (line 1): 61 lines, depth 0"]
