@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .._checks import check_positive_int
 from .._config import get_rng
 
 __all__ = ["train_val_split", "iterate_minibatches"]
@@ -97,10 +98,9 @@ def iterate_minibatches(X, t=None, batch_size: int = 100, shuffle: bool = True,
         Copies when shuffled, views of X and t otherwise.
     """
     X, t = _check_pair(X, t)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_positive_int(batch_size, "batch_size")
     order = get_rng(rng).permutation(X.shape[0]) if shuffle else None
-    return _batches(X, t, int(batch_size), order, drop_last)   # checks above run at call time
+    return _batches(X, t, batch_size, order, drop_last)   # checks above run at call time
 
 
 def _batches(X, t, batch_size: int, order, drop_last: bool) -> Iterator:

@@ -17,15 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_positive_int
 from .base import Optimizer, check_number
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
-
-
-def _positive_int(owner: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class LRScheduler:
@@ -131,7 +126,7 @@ class StepLR(LRScheduler):
 
     @staticmethod
     def _check(step_size, gamma) -> dict[str, Any]:
-        return {"step_size": _positive_int("StepLR", "step_size", step_size),
+        return {"step_size": check_positive_int(step_size, "StepLR: step_size"),
                 "gamma": check_number("StepLR", "gamma", gamma, low_open=True)}
 
     def lr_at(self, epoch: int) -> float:
@@ -195,7 +190,7 @@ class CosineAnnealingLR(LRScheduler):
 
     @staticmethod
     def _check(T_max, eta_min) -> dict[str, Any]:
-        return {"T_max": _positive_int("CosineAnnealingLR", "T_max", T_max),
+        return {"T_max": check_positive_int(T_max, "CosineAnnealingLR: T_max"),
                 "eta_min": check_number("CosineAnnealingLR", "eta_min", eta_min)}
 
     def lr_at(self, epoch: int) -> float:
