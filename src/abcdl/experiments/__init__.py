@@ -155,6 +155,10 @@ _REGISTRY: dict[str, str] = {
     "autograd-tanh": "autograd_tanh",
     "autograd-graph": "autograd_graph",
     "autograd-mnist": "autograd_mnist",
+    "rnn-sine": "rnn_sine",
+    "rnn-vanishing": "rnn_vanishing",
+    "language-model": "language_model",
+    "char-rnn": "char_rnn",
 }
 
 
