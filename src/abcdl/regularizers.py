@@ -39,6 +39,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ._checks import check_positive_int
 from .module import Module
 from .parameter import Parameter
 
@@ -92,10 +93,7 @@ class Regularizer:
 
     @staticmethod
     def _check_m(owner: str, m) -> int:
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"{owner}: m (the number of examples in J0's mean) must be a positive "
-                             f"integer, got {m!r}")
-        return int(m)
+        return check_positive_int(m, f"{owner}: m (the number of examples in J0's mean)")
 
     def penalty(self, model: Module | Iterable[Parameter], m: int) -> float:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_nonnegative_int
 from ..parameter import Parameter
 from ..regularizers import l2_grad
 
@@ -240,9 +241,7 @@ class Optimizer:
                                      f"{v.shape}, the parameter has {p.shape}")
                 arrays[k] = np.array(v, dtype=p.dtype, copy=True)
             staged[p] = arrays
-        t = state_dict["t"]
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-            raise ValueError(f"{name}.load_state_dict: t must be a non-negative integer, got {t!r}")
+        t = check_nonnegative_int(state_dict["t"], f"{name}.load_state_dict: t")
         # Every step updates every parameter, so after t > 0 steps all of them have state.
         stateful = bool(checked._init_state(self.params[0]))
         if stateful and (len(staged) != len(self.params) if t > 0 else staged):

@@ -15,9 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from .._checks import check_positive_int
+from .._checks import check_nonnegative_int, check_positive_int
 from .base import Optimizer, check_number
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
@@ -86,10 +84,7 @@ class LRScheduler:
         expected = {"type", "base_lr", "last_epoch", *self._hyper}
         if set(state) != expected:
             raise ValueError(f"{name}.load_state_dict: keys {sorted(state)} != {sorted(expected)}")
-        last = state["last_epoch"]
-        if isinstance(last, bool) or not isinstance(last, (int, np.integer)) or last < 0:
-            raise ValueError(f"{name}.load_state_dict: last_epoch must be a non-negative integer, "
-                             f"got {last!r}")
+        last = check_nonnegative_int(state["last_epoch"], f"{name}.load_state_dict: last_epoch")
         base = check_number(name, "base_lr", state["base_lr"])
         for k, v in self._check(**{k: state[k] for k in self._hyper}).items():
             setattr(self, k, v)
