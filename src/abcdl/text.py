@@ -181,6 +181,10 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary({len(self)} {self.level} tokens)"
 
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of ``text`` at this vocabulary's level (see :func:`tokenize`)."""
+        return tokenize(text, self.level)
+
     def encode(self, source: str | Iterable[str]) -> np.ndarray:
         """Ids (int64, (N,)) of a text (tokenized at this vocabulary's level) or of a list of tokens."""
         tokens = tokenize(source, self.level) if isinstance(source, str) else source

@@ -37,6 +37,8 @@ from . import CLIError
 from ._common import HelpFormatter, model_path_arg, positive_int
 from ._datasets import DATASETS
 from ._images import ImageModel, load_image, load_npy, mnist_normalize, prepare, read_image
+from ._predict_text import continue_prompt, language_model_info
+from ._train_options import nonneg_float, seed_int
 
 __all__ = ["register", "run", "load_image", "load_npy", "mnist_normalize"]   # the last three: from _images
 
@@ -57,7 +59,14 @@ def register(sub) -> None:
     )
     p.add_argument("model", metavar="MODEL",
                    help="a .safetensors model file, or a run folder holding model.safetensors")
-    p.add_argument("files", metavar="FILE", nargs="+", help="PNG/JPEG images or .npy arrays")
+    p.add_argument("files", metavar="FILE", nargs="*", help="PNG/JPEG images or .npy arrays")
+    p.add_argument("--prompt", default=None, metavar="TEXT",
+                   help="a language model (abcdl train --model lstm): the text to continue (L40)")
+    p.add_argument("--length", type=int, default=30, metavar="N",
+                   help="with --prompt: tokens (words or characters) to write")
+    p.add_argument("--temperature", type=nonneg_float, default=1.0, metavar="T",
+                   help="with --prompt: sample from softmax(z / T); below 1 safer, 0 the most likely token")
+    p.add_argument("--seed", type=seed_int, default=0, help="with --prompt: seed of the sampling")
     p.add_argument("--top", type=positive_int, default=None, metavar="K",
                    help="show only the K most likely classes (default: all)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -114,6 +123,15 @@ def _inputs(files: list[str], hw, args, dataset: str) -> list[tuple[str, np.ndar
 
 def run(args) -> int:
     path = model_path_arg(args.model)
+    info = language_model_info(path) if path.is_file() else None
+    if info is not None or args.prompt is not None:
+        if info is None:
+            raise CLIError(f"{path}: --prompt needs a language model (abcdl train --model lstm)")
+        if args.files:
+            raise CLIError(f"{path} is a language model: give --prompt TEXT, not files")
+        return continue_prompt(path, info, args)
+    if not args.files:
+        raise CLIError("give one or more image or .npy files to classify")
     im = ImageModel.load(path, args.dataset)
     dataset, names, k = im.dataset, im.class_names, len(im.class_names)
     items = _inputs(args.files, im.hw, args, dataset)

@@ -62,6 +62,7 @@ from ._train_options import (
     fraction,
     hidden_sizes,
     learning_rate,
+    positive_float,
     probability,
     seed_int,
     weight_decay,
@@ -77,8 +78,10 @@ from ._train_setup import (
     build_optimizer,
     schedule_callback,
 )
+from ._train_text import TEXT_DATASETS, TEXT_MODELS
+from ._train_text import run as run_text
 
-MODELS = ("mlp", "convnet", "deep-convnet")
+MODELS = ("mlp", "convnet", "deep-convnet", *TEXT_MODELS)
 _EPOCHS = bounded_int(MAX_EPOCHS, "the default MLP would need about 6 hours for that many")
 _BATCH = bounded_int(MAX_BATCH, "no dataset here has more than 60,000 training images")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
@@ -109,23 +112,32 @@ def register(sub) -> None:
 
 
 def _data_options(g) -> None:
-    g.add_argument("--dataset", choices=list(DATASETS), default="mnist",
+    g.add_argument("--dataset", choices=[*DATASETS, *TEXT_DATASETS], default=None,
                    help="mnist ships with abcdl; fashion-mnist is read from --data-root / ABCDL_DATA / the "
-                        "user cache and downloaded when missing; digits (8x8) ships with abcdl")
+                        "user cache and downloaded when missing; digits (8x8) ships with abcdl; shakespeare "
+                        "(words) and shakespeare-chars (characters) ship with abcdl, for --model "
+                        "rnn/lstm/gru (L40), whose default is shakespeare (default: mnist)")
     g.add_argument("--data-root", metavar="DIR", default=None,
                    help="folder holding mnist/ or fashion-mnist/ (default: ABCDL_DATA, then the copy of "
                         "MNIST shipped with abcdl, then ~/.cache/abcdl)")
     g.add_argument("--no-download", dest="download", action="store_false",
                    help="never download missing files; fail with instructions instead")
     g.add_argument("--subset", type=positive_int, metavar="N", default=None,
-                   help="train (and validate) on the first N training examples only, for quick runs")
+                   help="train (and validate) on the first N training examples only, for quick runs "
+                        "(text: the first N tokens of the corpus, split 90/5/5)")
     g.add_argument("--val-split", type=fraction, metavar="F", default=0.1,
                    help="share of the (shuffled) training set held out for validation")
 
 
 def _model_options(g) -> None:
     g.add_argument("--model", choices=MODELS, default="mlp",
-                   help="mlp: fully connected (L16); convnet / deep-convnet: the CNNs of L38 (slower)")
+                   help="mlp: fully connected (L16); convnet / deep-convnet: the CNNs of L38 (slower); "
+                        "rnn / lstm / gru: a language model on Shakespeare, trained by truncated BPTT (L40)")
+    g.add_argument("--embed", type=bounded_int(10_000, "wider embeddings do not fit in memory"), default=100,
+                   metavar="D", help="rnn/lstm/gru: width of the word (or character) vectors")
+    g.add_argument("--vocab-size", type=bounded_int(100_000, "the corpus has about 12,400 distinct words"),
+                   default=10_000, metavar="V",
+                   help="rnn/lstm/gru on words: the V - 1 most frequent training words and <unk>")
     g.add_argument("--hidden", type=hidden_sizes, metavar="N,N,...", default=None,
                    help="hidden layer widths; mlp: default " + ",".join(map(str, DEFAULT_HIDDEN))
                         + " ('none' for softmax regression); convnet / deep-convnet: one width for the "
@@ -157,10 +169,16 @@ def _optimization_options(g) -> None:
     g.add_argument("--step-size", type=_EPOCHS, metavar="E", default=None,
                    help="epochs between decays of the step schedule (default: a third of --epochs)")
     g.add_argument("--gamma", type=fraction, default=0.1, help="decay factor of the step schedule")
-    g.add_argument("--epochs", type=_EPOCHS, default=DEFAULT_EPOCHS,
-                   help="passes over the training data (L36)")
-    g.add_argument("--batch-size", type=_BATCH, metavar="M", default=DEFAULT_BATCH,
-                   help="examples per mini-batch (L36)")
+    g.add_argument("--epochs", type=_EPOCHS, default=None,
+                   help=f"passes over the training data (L36); 4 for rnn/lstm/gru "
+                        f"(default: {DEFAULT_EPOCHS})")
+    g.add_argument("--batch-size", type=_BATCH, metavar="M", default=None,
+                   help=f"examples per mini-batch (L36); rnn/lstm/gru: rows of the token stream, 20 "
+                        f"(default: {DEFAULT_BATCH})")
+    g.add_argument("--time-steps", type=bounded_int(10_000, "longer windows do not fit in memory"),
+                   default=35, metavar="T", help="rnn/lstm/gru: steps per window of truncated BPTT (L40)")
+    g.add_argument("--clip", type=positive_float, default=0.25, metavar="NORM",
+                   help="rnn/lstm/gru: clip the gradient norm to NORM before each update (DLFS2's 0.25)")
     g.add_argument("--seed", type=seed_int, default=0,
                    help="seed of the split, the initial weights, dropout and the shuffling: "
                         "a run is repeatable")
@@ -188,6 +206,12 @@ def _say(args, *lines: str) -> None:
 def run(args) -> int:
     if args.verbose is None:                        # progress bars only where they can redraw in place
         args.verbose = 1 if sys.stderr.isatty() else 2
+    if args.model in TEXT_MODELS or args.dataset in TEXT_DATASETS:
+        args.dataset = args.dataset or "shakespeare"
+        return run_text(args)                       # a language model (L40): abcdl.cli._train_text
+    args.dataset = args.dataset or "mnist"
+    args.epochs = args.epochs or DEFAULT_EPOCHS
+    args.batch_size = args.batch_size or DEFAULT_BATCH
     start, started = time.perf_counter(), datetime.now().astimezone().isoformat(timespec="seconds")
     check_options(args, math.prod(DATASETS[args.dataset].image_shape))
     with claim(args.out, args.force, args.dataset, args.model) as rf:   # removed again if nothing is saved
