@@ -28,6 +28,8 @@ SHIPPED = [
     "abcdl/_resources/fonts/README.md",
     "abcdl/_resources/digits/digits.csv.gz",
     "abcdl/_resources/digits/README.md",
+    "abcdl/_resources/text/tinyshakespeare.txt",
+    "abcdl/_resources/text/README.md",
 ]
 
 # Run inside the installed copy: no network, no ABCDL_DATA, and report where things came from.
