@@ -3,8 +3,9 @@
 :class:`abcdl.layers.Conv2d` computes Z = W_2d col + b with ``col = im2col(X)``
 (:mod:`abcdl.im2col`, the readable reference that L38 points to); set
 ``Conv2d.fast = False`` to run only that.  This module computes the same
-numbers for stride-1 convolutions (every convolution of the book's networks)
-with three changes of layout and one of order, no new formula:
+numbers for stride-1 convolutions of more than one input channel (all but the
+first convolution of the book's networks), with these changes, none of them a
+new formula:
 
 1. **Row runs.**  The input is padded once into channel-major rows
    (:func:`padded_rows`) of ``pitch`` = W + P_w numbers: P_w zeros, then the
@@ -136,6 +137,24 @@ def _chunks(rows: Array, kernel: Pair, grid: Grid, F: int):
         yield n0, col.reshape(K, -1)
 
 
+def _product(W2: Array, col: Array, pitch: int, Z: Array, n0: int, scratch: dict,
+             b: Array | None = None) -> None:
+    """Z[:, n0:n0 + n] = W_2d col (+ b), without the pitch - OW extra columns of each output row.
+
+    ``scratch["wide"]`` keeps the GEMM's (F, n, OH, pitch) product buffer across chunks.
+    """
+    F, _, OH, OW = Z.shape
+    n = col.shape[1] // (OH * pitch)
+    if "wide" not in scratch:
+        scratch["wide"] = np.empty((F, n, OH, pitch), dtype=Z.dtype)
+    z = scratch["wide"][:, :n]
+    np.matmul(W2, col, out=z.reshape(F, -1))                          # Z = W_2d col
+    if b is None:
+        Z[:, n0:n0 + n] = z[..., :OW]
+    else:
+        np.add(z[..., :OW], b[:, None, None, None], out=Z[:, n0:n0 + n])   # + b
+
+
 def correlate_rows(rows: Array, grid: Grid, W: Array, b: Array | None) -> Array:
     """Z (F, m, OH, OW), channel-major: the stride-1 correlation of padded rows with W, plus b.
 
@@ -143,21 +162,10 @@ def correlate_rows(rows: Array, grid: Grid, W: Array, b: Array | None) -> Array:
     Z = Z_wide without its pitch - OW extra columns, + b.
     """
     F, _, kh, kw = W.shape
-    m = rows.shape[1]
-    OH, OW = grid.Hp - kh + 1, grid.Wp - kw + 1
-    W2 = W.reshape(F, -1)
-    Z = np.empty((F, m, OH, OW), dtype=rows.dtype)
-    wide = None
+    Z = np.empty((F, rows.shape[1], grid.Hp - kh + 1, grid.Wp - kw + 1), dtype=rows.dtype)
+    W2, scratch = W.reshape(F, -1), {}
     for n0, col in _chunks(rows, (kh, kw), grid, F):
-        n = col.shape[1] // (OH * grid.pitch)
-        if wide is None:
-            wide = np.empty((F, n, OH, grid.pitch), dtype=rows.dtype)
-        z = wide[:, :n]
-        np.matmul(W2, col, out=z.reshape(F, -1))                      # Z = W_2d col
-        if b is None:
-            Z[:, n0:n0 + n] = z[..., :OW]
-        else:
-            np.add(z[..., :OW], b[:, None, None, None], out=Z[:, n0:n0 + n])   # + b
+        _product(W2, col, grid.pitch, Z, n0, scratch, b)
     return Z
 
 
@@ -196,6 +204,39 @@ def _weight_grad(rows: Array, grid: Grid, dZ: Array, kernel: Pair) -> Array:
     return dWT.T
 
 
+def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, padding: Pair
+                            ) -> tuple[Array, Array]:
+    """dX (C, m, H, W) as the transposed convolution, and dW_2d from the same column blocks.
+
+    The transposed convolution's col (of dZ padded by k - 1 - P) meets, at every
+    position of dX's grid, the input pixel there; its rows have the forward
+    rows' pitch, so X on that grid is a slice of ``rows`` (zeros on the extra
+    columns).  Hence, with i' = kh-1-i, j' = kw-1-j::
+
+        dW[f, c, i, j] = sum_p col_dZ[(f, i', j'), p] X[c, p]
+
+    one GEMM per chunk, with no second im2col of X.
+    """
+    F, C, kh, kw = W.shape
+    (ph, pw), pitch = padding, grid.pitch
+    W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
+    drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw))                 # dgrid.pitch == pitch
+    m, H = rows.shape[1], grid.Hp - 2 * ph
+    dX = np.empty((C, m, H, grid.Wp - 2 * pw), dtype=dZ.dtype)
+    dW_flip = np.zeros((F * kh * kw, C), dtype=dZ.dtype)
+    W2, scratch, first = W_flip.reshape(C, -1), {}, ph * pitch + pw   # X[c, n, 0, 0] in rows
+    for n0, col in _chunks(drows, (kh, kw), dgrid, C):
+        _product(W2, col, pitch, dX, n0, scratch)                     # dX = W_flip_2d col_dZ
+        n = col.shape[1] // (H * pitch)
+        if "x" not in scratch:
+            scratch["x"] = np.empty((C, n, H * pitch), dtype=dZ.dtype)
+        x = scratch["x"][:, :n]
+        np.copyto(x, rows[:, n0:n0 + n, first:first + H * pitch])     # X on dX's grid
+        dW_flip += col @ x.reshape(C, -1).T                            # sum_p col_dZ[(f, i', j'), p] X[c, p]
+    dW = dW_flip.reshape(F, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
+    return dX, dW
+
+
 def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
                     ) -> tuple[Array, Array, Array | None]:
     """dW, db and dX (``None`` when ``input_grad=False``) of :func:`conv2d_forward`.
@@ -206,14 +247,11 @@ def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
     dX = correlation of dZ padded by k - 1 - P with W flipped in (i, j) and F <-> C swapped
          (= col2im(W_2d^T dZ), the reference's two steps)
     """
-    rows, grid, (ph, pw) = cache
-    F, C, kh, kw = W.shape
+    rows, grid, padding = cache
     dZc = dZ.transpose(1, 0, 2, 3)                                    # (F, m, OH, OW); free if channel-major
-    dW = _weight_grad(rows, grid, dZc, (kh, kw)).reshape(W.shape)     # dW = dZ col^T
     db = dZc.sum(axis=(1, 2, 3))                                      # db = sum over m, OH, OW of dZ
     if not input_grad:
+        dW = _weight_grad(rows, grid, dZc, W.shape[2:]).reshape(W.shape)   # dW = dZ col^T
         return dW, db, None
-    W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
-    drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw))
-    dX = correlate_rows(drows, dgrid, W_flip, None)                   # (C, m, H, W)
+    dX, dW = _input_and_weight_grads(dZ, rows, grid, W, padding)
     return dW, db, dX.transpose(1, 0, 2, 3)
