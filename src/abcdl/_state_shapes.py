@@ -72,6 +72,11 @@ def _embedding(args: Mapping) -> Shapes | None:
     return None if v is None or d is None else {"W": (v, d)}     # W: (V, D), one row per token
 
 
+def _negative_sampling(args: Mapping) -> Shapes | None:
+    shapes = _embedding(args)                                     # W_out: (V, D)
+    return None if shapes is None else {"W": shapes["W"], "p": (shapes["W"][0],)}   # p: (V,)
+
+
 def _recurrent(gates: int) -> Callable[[Mapping], Shapes | None]:
     """RNN (1 gate), GRU (3), LSTM (4): per layer k and direction, PyTorch's four tensors."""
     def rule(args: Mapping) -> Shapes | None:
@@ -98,7 +103,8 @@ def _nothing(args: Mapping) -> Shapes:
 # Keyed by class name, as checkpoints name the layers (abcdl.checkpoint.layer_registry).
 RULES: dict[str, Callable[[Mapping], Shapes | None]] = {
     "Linear": _linear, "Conv2d": _conv, "BatchNorm1d": _batchnorm, "BatchNorm2d": _batchnorm,
-    "Embedding": _embedding, "RNN": _recurrent(1), "GRU": _recurrent(3), "LSTM": _recurrent(4),
+    "Embedding": _embedding, "EmbeddingDot": _embedding, "NegativeSamplingLoss": _negative_sampling,
+    "RNN": _recurrent(1), "GRU": _recurrent(3), "LSTM": _recurrent(4),
     **{name: _nothing for name in ("Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten",
                                    "MaxPool2d", "AvgPool2d")},
 }

@@ -6,12 +6,15 @@ from .batchnorm2d import BatchNorm2d
 from .conv import Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
+from .embedding_dot import EmbeddingDot
 from .flatten import Flatten
 from .gru import GRU
 from .linear import Linear
 from .lstm import LSTM
+from .negative_sampling import NegativeSamplingLoss
 from .pool import AvgPool2d, MaxPool2d
 from .rnn import RNN
 
 __all__ = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity", "Dropout", "BatchNorm1d",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d", "RNN", "LSTM", "GRU", "Embedding"]
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d", "RNN", "LSTM", "GRU", "Embedding",
+           "EmbeddingDot", "NegativeSamplingLoss"]
