@@ -54,7 +54,8 @@ def read_header(path: Path) -> tuple[dict, int]:
         with open_regular(path) as fh:
             size = os.fstat(fh.fileno()).st_size
             head = fh.read(8)
-            known = sniff(head)
+            first = fh.read(1)                          # the header's "{": a length such as 0x0580 reads
+            known = None if first == b"{" else sniff(head)   # as a pickle's 80 05 but is then safetensors
             if known:
                 raise CheckpointError(f"{path}: not a safetensors file: it is {known}")
             if len(head) < 8:
@@ -63,7 +64,7 @@ def read_header(path: Path) -> tuple[dict, int]:
             if n < 2 or n > MAX_HEADER_BYTES or n > size - 8:
                 raise CheckpointError(f"{path}: not a safetensors file: its first 8 bytes give a "
                                       f"header of {n} bytes for a file of {size} bytes")
-            raw = fh.read(n)
+            raw = first + fh.read(n - 1)
     except OSError as exc:
         raise CheckpointError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:

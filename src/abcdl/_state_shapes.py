@@ -96,6 +96,44 @@ def _recurrent(gates: int) -> Callable[[Mapping], Shapes | None]:
     return rule
 
 
+def _layernorm(args: Mapping) -> Shapes | None:
+    d = _size(args["normalized_shape"])
+    return None if d is None else {"gamma": (d,), "beta": (d,)}        # gamma, beta: (D,)
+
+
+def _mha(args: Mapping, prefix: str = "") -> Shapes | None:
+    e, h = _size(args["embed_dim"]), _size(args["num_heads"])
+    if e is None or h is None or e % h or not isinstance(args.get("bias", True), bool):
+        return None
+    shapes: Shapes = {}
+    for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):               # four Linear(E, E)
+        shapes[f"{prefix}{proj}.W"] = (e, e)
+        if args.get("bias", True):
+            shapes[f"{prefix}{proj}.b"] = (e,)
+    return shapes
+
+
+def _block(attentions: tuple[str, ...]) -> Callable[[Mapping], Shapes | None]:
+    """Transformer blocks: one LayerNorm per sublayer, the attentions, the feed-forward net."""
+    def rule(args: Mapping) -> Shapes | None:
+        e, f = _size(args["d_model"]), _size(args["d_ff"])
+        if e is None or f is None:
+            return None
+        shapes: Shapes = {}
+        for k, name in enumerate(attentions, start=1):
+            shapes.update({f"norm{k}.gamma": (e,), f"norm{k}.beta": (e,)})
+            mha = _mha({"embed_dim": e, "num_heads": args["num_heads"]}, f"{name}.")
+            if mha is None:
+                return None
+            shapes.update(mha)
+        n = len(attentions) + 1
+        shapes.update({f"norm{n}.gamma": (e,), f"norm{n}.beta": (e,)})
+        shapes.update({"ff.linear1.W": (f, e), "ff.linear1.b": (f,),             # FFN: Linear(E, F) ...
+                       "ff.linear2.W": (e, f), "ff.linear2.b": (e,)})            # ... and Linear(F, E)
+        return shapes
+    return rule
+
+
 def _nothing(args: Mapping) -> Shapes:
     return {}
 
@@ -105,6 +143,8 @@ RULES: dict[str, Callable[[Mapping], Shapes | None]] = {
     "Linear": _linear, "Conv2d": _conv, "BatchNorm1d": _batchnorm, "BatchNorm2d": _batchnorm,
     "Embedding": _embedding, "EmbeddingDot": _embedding, "NegativeSamplingLoss": _negative_sampling,
     "RNN": _recurrent(1), "GRU": _recurrent(3), "LSTM": _recurrent(4),
+    "LayerNorm": _layernorm, "MultiHeadAttention": _mha, "TransformerEncoderBlock": _block(("self_attn",)),
+    "TransformerDecoderBlock": _block(("self_attn", "cross_attn")),
     **{name: _nothing for name in ("Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Flatten",
                                    "MaxPool2d", "AvgPool2d")},
 }

@@ -42,6 +42,7 @@ imported, so that ``models/sequential.py`` can import this module without a cycl
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import inspect
 import json
@@ -242,10 +243,13 @@ class _Builder:
 
     def __init__(self, path: Path, specs: dict[str, dict]) -> None:
         self.path, self.reg, self.count = path, layer_registry(), 0
-        self.owners: dict[str, dict[str, dict]] = {}          # "layers.0." -> {"W": spec, "b": spec}
-        for key, spec in specs.items():
-            owner, _, name = key.rpartition(".")
-            self.owners.setdefault(owner + "." if owner else "", {})[name] = spec
+        self.specs, self.keys = specs, sorted(specs)            # sorted: a layer's tensors are one run
+
+    def _under(self, prefix: str) -> dict[str, dict]:
+        """The tensors of the layer at ``prefix``, named as in it ("W"; "q_proj.W" for a sub-layer's)."""
+        lo = bisect.bisect_left(self.keys, prefix)
+        hi = bisect.bisect_left(self.keys, prefix + "\U0010ffff", lo)
+        return {key[len(prefix):]: self.specs[key] for key in self.keys[lo:hi]}
 
     def build(self, spec, prefix: str = "") -> Module:
         where = prefix.rstrip(".") or "the model"
@@ -273,7 +277,7 @@ class _Builder:
         if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
             raise CheckpointError(f"{path}: invalid abcdl metadata at {where}: {name} 'config' must be "
                                   f"an object")
-        tensors = self.owners.get(prefix, {})
+        tensors = self._under(prefix)
         dtype = self._dtype(tensors, f"{name} at {where}")
         kwargs = dict(config)
         params = inspect.signature(cls).parameters
