@@ -13,7 +13,7 @@ distribution).  The numbers also give bits per character, log2(perplexity).
 
 Run::
 
-    abcdl demo char-rnn [--n-chars 200000] [--epochs 3] [--hidden 128]
+    abcdl demo char-rnn [--n-chars 500000] [--epochs 3] [--hidden 128]
     python -m abcdl.experiments.char_rnn
 """
 
@@ -43,7 +43,7 @@ _TEXT = {
 }
 
 
-def compute(*, n_chars: int = 200_000, embed: int = 32, hidden: int = 128, epochs: int = 3,
+def compute(*, n_chars: int = 500_000, embed: int = 32, hidden: int = 128, epochs: int = 3,
             batch_size: int = 32, time_size: int = 50, lr: float = 0.005, max_norm: float = 1.0,
             prompt: str = "ROMEO:", sample_chars: int = 200, temperatures: tuple = (0.5, 1.0),
             seed: int = 0) -> dict:
@@ -83,7 +83,7 @@ def compute(*, n_chars: int = 200_000, embed: int = 32, hidden: int = 128, epoch
     from .. import lm, text
     from .language_model import _check, train_language_model
 
-    _check(n_chars, 10, embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed)
+    _check(embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed)
     corpus = text.load_corpus("shakespeare", "char", n_tokens=n_chars)
     r = train_language_model(corpus, "lstm", embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed)
     rng = np.random.default_rng(seed)
@@ -131,7 +131,7 @@ def draw(data: dict, style: FigureStyle) -> Figure:
     return fig
 
 
-def run(*, lang: str = "en", n_chars: int = 200_000, embed: int = 32, hidden: int = 128, epochs: int = 3,
+def run(*, lang: str = "en", n_chars: int = 500_000, embed: int = 32, hidden: int = 128, epochs: int = 3,
         batch_size: int = 32, time_size: int = 50, lr: float = 0.005, max_norm: float = 1.0,
         prompt: str = "ROMEO:", sample_chars: int = 200, temperatures: tuple = (0.5, 1.0),
         seed: int = 0) -> Result:

@@ -75,9 +75,8 @@ def train_language_model(corpus, cell: str, embed: int, hidden: int, epochs: int
             "test_perplexity": test_ppl, "seconds": seconds, "model": model}
 
 
-def _check(n_tokens, vocab, embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed) -> None:
-    check_count(n_tokens, "n_tokens", 2_000, 300_000, "the corpus has about 286,000 words")
-    check_count(vocab, "vocab", 10, 20_000, "the corpus has about 12,400 distinct tokens")
+def _check(embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed) -> None:
+    """The model's and the training's settings (shared with char-rnn)."""
     check_count(embed, "embed", 1, 1_000, "run time")
     check_count(hidden, "hidden", 1, 1_000, "run time")
     check_count(epochs, "epochs", 1, 100, "run time: the default 5 take about a minute")
@@ -118,7 +117,9 @@ def compute(*, n_tokens: int = 80_000, vocab: int = 3_000, embed: int = 64, hidd
         ``lstm_beats_rnn``, ``lstm_beats_unigram`` (on the test text), ``samples`` (the sentences),
         ``n_train``, ``vocab``; ``highlights``.
     """
-    _check(n_tokens, vocab, embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed)
+    check_count(n_tokens, "n_tokens", 2_000, 300_000, "the corpus has about 286,000 words")
+    check_count(vocab, "vocab", 10, 20_000, "the corpus has about 12,400 distinct tokens")
+    _check(embed, hidden, epochs, batch_size, time_size, lr, max_norm, seed)
     check_count(n_samples, "n_samples", 0, 10, "a figure has room for a few")
     check_count(sample_words, "sample_words", 1, 200, "a figure has room for a few lines")
     from .. import lm, text
