@@ -49,6 +49,10 @@ def test_word2vec_svd_vectors_is_the_best_low_rank_picture():
     X = wordvec.svd_vectors(M, 8)
     np.testing.assert_allclose(X @ X.T, M @ M.T, atol=1e-10)   # U S (U S)^T = M M^T
     assert wordvec.svd_vectors(M, 3).shape == (8, 3)
+    A = rng.standard_normal((60, 60))
+    A = A @ np.diag(0.7 ** np.arange(60)) @ A.T                  # fast-decaying spectrum, like PPMI's
+    np.testing.assert_allclose(np.abs(wordvec.svd_vectors(A, 5)),             # randomized (5 + 10 < 60 / 2)
+                               np.abs(np.linalg.svd(A)[0][:, :5] * np.linalg.svd(A)[1][:5]), atol=1e-6)
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])

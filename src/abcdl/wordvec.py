@@ -77,18 +77,34 @@ def ppmi(C, eps: float = 1e-8) -> np.ndarray:
     return np.maximum(pmi, 0)                           # PPMI = max(0, PMI)
 
 
-def svd_vectors(M, dim: int) -> np.ndarray:
+def svd_vectors(M, dim: int, power_iterations: int = 4) -> np.ndarray:
     """The first ``dim`` columns of U S of M = U S V^T: the best rank-``dim`` picture of M's rows (L40).
+
+    A full SVD of a (V, V) matrix costs O(V^3); when ``dim`` is small against V the
+    truncated SVD is found by the randomized range finder (Halko, Martinsson and Tropp
+    2011, what the book's ``sklearn.utils.extmath.randomized_svd`` does): Q spans M Omega
+    for a random Omega of dim + 10 columns, sharpened by ``power_iterations`` products
+    with M M^T, and the small matrix Q^T M is decomposed exactly.  The seed is fixed.
 
     Shapes
     ------
     M: (V, V) -> (V, dim).  Each column's sign is fixed (largest entry positive), so runs agree.
     """
     M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= min(M.shape):
+    if M.ndim != 2 or isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) \
+            or not 1 <= dim <= min(M.shape):
         raise ValueError(f"dim must be an integer in [1, {min(M.shape) if M.ndim == 2 else '?'}] for M of "
                          f"shape {M.shape}, got {dim!r}")
-    U, S, _ = np.linalg.svd(M, full_matrices=False)     # M = U S V^T, S in decreasing order
+    k = dim + 10                                        # oversampling
+    if 2 * k < min(M.shape):
+        omega = np.random.default_rng(0).standard_normal((M.shape[1], k))   # Omega (V, dim + 10)
+        Q = np.linalg.qr(M @ omega)[0]                  # range of M Omega
+        for _ in range(power_iterations):
+            Q = np.linalg.qr(M @ np.linalg.qr(M.T @ Q)[0])[0]   # range of (M M^T)^q M Omega
+        Ub, S, _ = np.linalg.svd(Q.T @ M, full_matrices=False)   # Q^T M = Ub S V^T
+        U = Q @ Ub                                       # M ~ (Q Ub) S V^T
+    else:
+        U, S, _ = np.linalg.svd(M, full_matrices=False)  # M = U S V^T, S in decreasing order
     X = U[:, :dim] * S[:dim]                            # keep the dim largest singular directions
     sign = np.sign(X[np.argmax(np.abs(X), axis=0), np.arange(dim)])
     return X * np.where(sign == 0, 1, sign)
