@@ -144,35 +144,6 @@ class Module:
         for p in self.parameters():
             p.grad.fill(0)
 
-    def pack_parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Put the parameters of each dtype into one flat ``data`` and one flat ``grad`` buffer.
-
-        Each ``p.data`` and ``p.grad`` becomes a view of its buffer (same shape, values and
-        dtype), so ``p.data.base`` is the buffer.  Nothing else changes: layers read
-        ``p.data`` and accumulate into ``p.grad`` as before.  An optimizer whose parameters
-        fill one buffer in order recognises it and applies each formula line to the whole
-        buffer at once (the same numbers, one NumPy call instead of one per parameter;
-        see :class:`abcdl.optim.Optimizer`).  The builders ``mlp``, ``convnet`` and
-        ``deep_convnet`` call this as they build the model, before anyone holds its arrays;
-        call it on your own model right after building it (an array taken from ``p.data``
-        before the call is a copy afterwards).  Returns the ``(data, grad)`` buffers.
-        """
-        groups: dict[np.dtype, list[Parameter]] = {}
-        for p in self.parameters():
-            groups.setdefault(p.data.dtype, []).append(p)
-        buffers = []
-        for dtype, params in groups.items():
-            data = np.empty(sum(p.size for p in params), dtype)
-            grad = np.empty_like(data)
-            offset = 0
-            for p in params:
-                part = slice(offset, offset + p.size)
-                data[part], grad[part] = p.data.ravel(), p.grad.ravel()
-                p.data, p.grad = data[part].reshape(p.shape), grad[part].reshape(p.shape)
-                offset += p.size
-            buffers.append((data, grad))
-        return buffers
-
     # -- state ----------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, keyed by dotted name (definition order)."""

@@ -35,9 +35,6 @@ def mlp(input_size: int = 784, hidden: Sequence[int] = (100, 100), num_classes: 
         BatchNorm1d between each hidden Linear and its activation (L34).
     init : str | float | None
         Weight init; None picks He for ReLU-like units and Xavier otherwise (L28).
-
-    The parameters are packed into one flat buffer per dtype as the model is built
-    (:meth:`abcdl.Module.pack_parameters`), so optimizers update them all at once.
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
@@ -58,6 +55,4 @@ def mlp(input_size: int = 784, hidden: Sequence[int] = (100, 100), num_classes: 
         n_prev = n
     out_init = "xavier" if activation in ("sigmoid", "tanh") else init
     layers.append(Linear(n_prev, num_classes, init=out_init, rng=rng, dtype=dtype))
-    model = Sequential(*layers)
-    model.pack_parameters()              # one flat buffer per dtype: the optimizer updates it in one go
-    return model
+    return Sequential(*layers)

@@ -61,45 +61,6 @@ def sqrt_plus_eps(s: np.ndarray, eps: float, inside: bool, out: np.ndarray) -> n
     return np.add(np.sqrt(s, out=out), eps, out=out)              # sqrt(s) + eps
 
 
-class _Pack:
-    """The flat ``data``/``grad`` buffers of parameters packed by ``Module.pack_parameters``.
-
-    The update rules are elementwise, so a formula applied to the whole buffer gives
-    exactly the numbers it gives parameter by parameter, with one NumPy call per line
-    instead of one per line and parameter.  ``of(params)`` recognises the buffer only
-    when the parameters fill it in order and nothing rebound a ``p.data`` or ``p.grad``.
-    """
-
-    __slots__ = ("data", "grad", "parts")
-
-    def __init__(self, data: np.ndarray, grad: np.ndarray, parts: list[slice]) -> None:
-        self.data, self.grad, self.parts = data, grad, parts
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @classmethod
-    def of(cls, params: list[Parameter]) -> _Pack | None:
-        data, grad = params[0].data.base, params[0].grad.base
-        if data is None or grad is None or data.ndim != 1 or grad.shape != data.shape:
-            return None
-        parts, offset = [], 0
-        for p in params:
-            if not (p.data.base is data and p.grad.base is grad and _at(p.data, data, offset)
-                    and _at(p.grad, grad, offset)):
-                return None
-            parts.append(slice(offset, offset + p.size))
-            offset += p.size
-        return cls(data, grad, parts) if offset == data.size else None
-
-
-def _at(view: np.ndarray, buffer: np.ndarray, offset: int) -> bool:
-    """Whether ``view`` is the C-contiguous run of ``buffer`` that starts at element ``offset``."""
-    start = view.__array_interface__["data"][0] - buffer.__array_interface__["data"][0]
-    return view.flags.c_contiguous and start == offset * buffer.itemsize
-
-
 class Optimizer:
     """Base class: an iterable of Parameters, a learning rate, and per-parameter state.
 
@@ -128,11 +89,7 @@ class Optimizer:
     Every update is made on the parameter's own arrays, in place: ``p.data``
     and ``p.grad`` stay the arrays they were (an array taken from
     ``layer.W.data`` before training is still the weight after it), and float32
-    parameters stay float32.  A model whose parameters were packed into one flat
-    buffer when it was built (``Module.pack_parameters``; ``mlp``, ``convnet`` and
-    ``deep_convnet`` do it) is updated through that buffer, each formula line once
-    for all parameters: the same numbers, fewer NumPy calls; ``state[p]`` are then
-    views of the flat state.  Each line of a slide's formula is one NumPy
+    parameters stay float32.  Each line of a slide's formula is one NumPy
     expression; its ``out=`` arguments write into the state or into work arrays
     that are allocated on the first step and reused, so a step allocates nothing
     after the first one.  The work arrays are named by what they hold
@@ -170,7 +127,6 @@ class Optimizer:
         self.t: int = 0
         self.state: dict[Parameter, dict[str, np.ndarray]] = {}
         self._work: dict[Parameter, dict[str, np.ndarray]] = {}
-        self._packed: tuple | None = None             # (buffer, flat state, flat work) of a packed model
 
     # -- the learning rate ------------------------------------------------------
     @property
@@ -186,10 +142,6 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter from its current ``grad``."""
         self.t += 1
-        pack = _Pack.of(self.params)
-        if pack is not None:                      # the model's own flat buffer: each line once for all
-            self._update(pack, *self._pack_arrays(pack))
-            return
         for p in self.params:
             state = self.state.get(p)
             if state is None:
@@ -198,21 +150,6 @@ class Optimizer:
             if work is None:
                 work = self._work[p] = {name: np.empty_like(p.data) for name in self._work_names}
             self._update(p, state, work)
-
-    def _pack_arrays(self, pack: _Pack) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """The flat state and work arrays of ``pack``; ``state[p]`` are views of the flat state."""
-        if self._packed is None or self._packed[0] is not pack.data:
-            flat = self._init_state(pack)
-            for p, part in zip(self.params, pack.parts, strict=True):
-                old = self.state.get(p, {})
-                views = {k: v[part].reshape(p.shape) for k, v in flat.items()}
-                for k, view in views.items():
-                    if k in old:
-                        view[...] = old[k]            # carry a resumed or per-parameter state over
-                self.state[p] = views
-            work = {name: np.empty_like(pack.data) for name in self._work_names}
-            self._packed = (pack.data, flat, work)
-        return self._packed[1], self._packed[2]
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero in place."""
@@ -314,7 +251,6 @@ class Optimizer:
             setattr(self, k, getattr(checked, k))
         self.t = int(t)
         self.state = staged
-        self._packed = None                           # rebuilt from the loaded state on the next step
 
     # -- display ----------------------------------------------------------------
     def __repr__(self) -> str:
