@@ -94,4 +94,6 @@ def test_docs_links_korean_readme_has_the_setup_commands_and_every_demo():
     setup = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
     assert setup in readme_ko
     for name in abcdl.experiments.names():
-        assert f"abcdl demo {name} " in readme_ko, name
+        assert f"abcdl demo {name} " in readme_ko, (
+            f"README.ko.md lacks the new demo {name}: add `abcdl demo {name} --lang ko  # L.. 한국어 설명` "
+            f"to its demo list")
