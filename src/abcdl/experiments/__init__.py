@@ -159,6 +159,8 @@ _REGISTRY: dict[str, str] = {
     "rnn-vanishing": "rnn_vanishing",
     "language-model": "language_model",
     "char-rnn": "char_rnn",
+    "attention-dates": "attention_dates",
+    "transformer-dates": "transformer_dates",
 }
 
 

@@ -1,0 +1,67 @@
+"""The attention experiments (L40): attention-dates and transformer-dates.
+
+They render in English and Korean with SMALL parameters (seconds); the year-attention
+measure is checked on a hand-made heat map.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from _helpers import LogCollector, assert_finite
+from abcdl import experiments
+from abcdl.experiments._base import PNG_SIGNATURE, ParamError
+from abcdl.experiments.attention_dates import year_attention, year_positions
+
+SMALL = {
+    "attention-dates": {"n_train": 200, "n_test": 20, "wordvec": 4, "hidden": 8, "epochs": 1,
+                        "batch_size": 64},
+    "transformer-dates": {"n_train": 200, "n_test": 20, "d_model": 8, "heads": 2, "d_ff": 8, "layers": 1,
+                          "epochs": 1, "batch_size": 64},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("name", list(SMALL))
+def test_experiments_attention_run_small_and_render(name, lang):
+    handler = LogCollector()
+    logging.getLogger("matplotlib").addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = experiments.run(name, lang=lang, **SMALL[name])
+            png = res.render_png()
+    finally:
+        logging.getLogger("matplotlib").removeHandler(handler)
+    assert res.name == name and res.spec == ("L40",) and png.startswith(PNG_SIGNATURE)
+    w, h = Image.open(io.BytesIO(png)).size
+    assert w > 300 and h > 200 and len(png) < 200_000
+    missing = [m for m in handler.messages if "glyph" in m.lower()]
+    missing += [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
+    assert not missing, missing
+    assert res.summary().startswith(f"{name} (")
+    nb = res.numbers
+    assert_finite({k: v for k, v in nb.items() if k not in ("example", "model")})
+    assert len(nb["accuracy_per_epoch"]) == 1 and 0 <= nb["test_accuracy"] <= 1
+
+
+def test_experiments_attention_year_attention_measure():
+    q = ["27 sep 1994", "1994.09.27"]
+    assert list(year_positions(q[0])) == [7, 8, 9, 10] and list(year_positions(q[1])) == [0, 1, 2, 3]
+    W = np.zeros((2, 10, 12))
+    W[0, :4, 7:11] = 0.25                       # row 0: every year step looks only at the year
+    W[1, :4, 4] = 1.0                           # row 1: the year steps look at a dot
+    assert year_attention(W, q) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name, bad", [("attention-dates", {"n_train": 5}), ("attention-dates", {"lr": 2.0}),
+                                       ("transformer-dates", {"heads": 3, "d_model": 8})])
+def test_experiments_attention_bad_params(name, bad):
+    with pytest.raises(ParamError):
+        experiments.get(name).compute(**{**SMALL[name], **bad})
