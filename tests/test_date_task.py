@@ -59,3 +59,9 @@ def test_date_task_bad_input_is_named(q, a, match):
 def test_date_task_bad_n():
     with pytest.raises(ValueError, match="positive int"):
         date_task(0)
+
+
+def test_date_task_lives_in_text():
+    from abcdl import date_task as module
+    from abcdl import text
+    assert text.date_task is module.date_task

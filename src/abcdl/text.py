@@ -33,9 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from .data.idx import DataError
+from .date_task import date_task
 
 __all__ = ["CORPUS_FILE", "SHA256", "LEVELS", "UNK", "EOS", "Vocabulary", "Corpus", "load_shakespeare",
-           "tokenize", "split_by_position", "load_corpus", "unigram_perplexity", "addition_task"]
+           "tokenize", "split_by_position", "load_corpus", "unigram_perplexity", "addition_task",
+           "date_task"]
 
 CORPUS_FILE = Path(__file__).resolve().parent / "_resources" / "text" / "tinyshakespeare.txt"
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
