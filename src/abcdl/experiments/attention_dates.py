@@ -38,11 +38,11 @@ DESCRIPTION = "an LSTM seq2seq with attention learns dates -> ISO; its attention
 
 _TEXT = {
     "en": {"epoch": "epoch", "acc": "exact-match accuracy (held-out dates)", "loss": "training loss",
-           "title": "{model}: {acc:.1%} of {n} held-out dates right",
+           "title": "{model}: {acc:.2%} of {n} held-out dates right",
            "heat": "attention weights $a_{{ts}}$; year steps on the year: {year:.0%}",
            "input": "input characters $s$", "output": "output step $t$"},
     "ko": {"epoch": "에포크", "acc": "완전 일치 정확도 (처음 보는 날짜)", "loss": "학습 손실",
-           "title": "{model}: 처음 보는 날짜 {n}개 중 {acc:.1%} 정답",
+           "title": "{model}: 처음 보는 날짜 {n}개 중 {acc:.2%} 정답",
            "heat": "어텐션 가중치 $a_{{ts}}$; 연도 단계가 연도에 둔 비중: {year:.0%}",
            "input": "입력 문자 $s$", "output": "출력 단계 $t$"},
 }

@@ -33,11 +33,11 @@ DESCRIPTION = "a small pre-norm Transformer learns dates -> ISO; the heat map of
 
 _TEXT = {
     "en": {"epoch": "epoch", "acc": "exact-match accuracy (held-out dates)", "loss": "training loss",
-           "title": "{model}: {acc:.1%} of {n} held-out dates right",
+           "title": "{model}: {acc:.2%} of {n} held-out dates right",
            "heat": "cross-attention (last block, mean of heads); year steps on the year: {year:.0%}",
            "input": "input characters $s$", "output": "output step $t$"},
     "ko": {"epoch": "에포크", "acc": "완전 일치 정확도 (처음 보는 날짜)", "loss": "학습 손실",
-           "title": "{model}: 처음 보는 날짜 {n}개 중 {acc:.1%} 정답",
+           "title": "{model}: 처음 보는 날짜 {n}개 중 {acc:.2%} 정답",
            "heat": "교차 어텐션 (마지막 블록, 헤드 평균); 연도 단계가 연도에 둔 비중: {year:.0%}",
            "input": "입력 문자 $s$", "output": "출력 단계 $t$"},
 }
