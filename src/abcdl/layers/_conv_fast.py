@@ -22,7 +22,8 @@ new formula:
    ``CHUNK_BYTES``), so that it is written and read while it sits in cache, in
    buffers reused across chunks.  It is not kept for backward (the cache is
    the padded input: DeepConvNet's training peak fell from 248 MB to 65 MB).
-3. **The bias added while the extra columns are dropped** (one pass).
+3. **Wide outputs.**  Z and dX are views that leave the extra columns out of
+   the GEMMs' product (no copy); the bias is one pass over the product.
 4. **dX as a transposed convolution.**  dcol = W_2d^T dZ followed by col2im
    equals the correlation of dZ, zero-padded by k - 1 - P, with the flipped,
    transposed filters (F and C swapped)::
@@ -141,36 +142,23 @@ def _chunks(rows: Array, kernel: Pair, grid: Grid, F: int):
         yield n0, col.reshape(K, -1)
 
 
-def _product(W2: Array, col: Array, pitch: int, Z: Array, n0: int, scratch: dict,
-             b: Array | None = None) -> None:
-    """Z[:, n0:n0 + n] = W_2d col (+ b), without the pitch - OW extra columns of each output row.
-
-    ``scratch["wide"]`` keeps the GEMM's (F, n, OH, pitch) product buffer across chunks.
-    """
-    F, _, OH, OW = Z.shape
-    n = col.shape[1] // (OH * pitch)
-    if "wide" not in scratch:
-        scratch["wide"] = np.empty((F, n, OH, pitch), dtype=Z.dtype)
-    z = scratch["wide"][:, :n]
-    np.matmul(W2, col, out=z.reshape(F, -1))                          # Z = W_2d col
-    if b is None:
-        Z[:, n0:n0 + n] = z[..., :OW]
-    else:
-        np.add(z[..., :OW], b[:, None, None, None], out=Z[:, n0:n0 + n])   # + b
-
-
 def correlate_rows(rows: Array, grid: Grid, W: Array, b: Array | None) -> Array:
     """Z (F, m, OH, OW), channel-major: the stride-1 correlation of padded rows with W, plus b.
 
-    Per chunk: Z_wide = W_2d col (the GEMM, pitch columns per output row), then
-    Z = Z_wide without its pitch - OW extra columns, + b.
+    A view of the "wide" product (F, m, OH, pitch): per chunk Z_wide = W_2d col
+    (the GEMM, pitch columns per output row), + b over the whole; the view
+    leaves out the pitch - OW extra columns.
     """
     F, _, kh, kw = W.shape
-    Z = np.empty((F, rows.shape[1], grid.Hp - kh + 1, grid.Wp - kw + 1), dtype=rows.dtype)
-    W2, scratch = W.reshape(F, -1), {}
+    m, OH, OW = rows.shape[1], grid.Hp - kh + 1, grid.Wp - kw + 1
+    wide = np.empty((F, m, OH, grid.pitch), dtype=rows.dtype)
+    W2 = W.reshape(F, -1)
     for n0, col in _chunks(rows, (kh, kw), grid, F):
-        _product(W2, col, grid.pitch, Z, n0, scratch, b)
-    return Z
+        n = col.shape[1] // (OH * grid.pitch)
+        np.matmul(W2, col, out=wide[:, n0:n0 + n].reshape(F, -1))     # Z = W_2d col
+    if b is not None:
+        wide += b[:, None, None, None]                                #     + b
+    return wide[..., :OW]
 
 
 def conv2d_forward(X: Array, W: Array, b: Array | None, padding: Pair) -> tuple[Array, tuple]:
@@ -210,7 +198,7 @@ def _weight_grad(rows: Array, grid: Grid, dZ: Array, kernel: Pair) -> Array:
 
 def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, padding: Pair
                             ) -> tuple[Array, Array]:
-    """dX (C, m, H, W) as the transposed convolution, and dW_2d from the same column blocks.
+    """dX (C, m, H, W) as the transposed convolution (a view of its wide product), and dW.
 
     The transposed convolution's col (of dZ padded by k - 1 - P) meets, at every
     position of dX's grid, the input pixel there; its rows have the forward
@@ -226,19 +214,19 @@ def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, paddin
     W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
     drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw))                 # dgrid.pitch == pitch
     m, H = rows.shape[1], grid.Hp - 2 * ph
-    dX = np.empty((C, m, H, grid.Wp - 2 * pw), dtype=dZ.dtype)
+    dX_wide = np.empty((C, m, H, pitch), dtype=dZ.dtype)
     dW_flip = np.zeros((F * kh * kw, C), dtype=dZ.dtype)
-    W2, scratch, first = W_flip.reshape(C, -1), {}, ph * pitch + pw   # X[c, n, 0, 0] in rows
+    W2, xbuf, first = W_flip.reshape(C, -1), None, ph * pitch + pw    # X[c, n, 0, 0] in rows
     for n0, col in _chunks(drows, (kh, kw), dgrid, C):
-        _product(W2, col, pitch, dX, n0, scratch)                     # dX = W_flip_2d col_dZ
         n = col.shape[1] // (H * pitch)
-        if "x" not in scratch:
-            scratch["x"] = np.empty((C, n, H * pitch), dtype=dZ.dtype)
-        x = scratch["x"][:, :n]
+        np.matmul(W2, col, out=dX_wide[:, n0:n0 + n].reshape(C, -1))  # dX = W_flip_2d col_dZ
+        if xbuf is None:
+            xbuf = np.empty((C, n, H * pitch), dtype=dZ.dtype)
+        x = xbuf[:, :n]
         np.copyto(x, rows[:, n0:n0 + n, first:first + H * pitch])     # X on dX's grid
         dW_flip += col @ x.reshape(C, -1).T                            # sum_p col_dZ[(f, i', j'), p] X[c, p]
     dW = dW_flip.reshape(F, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
-    return dX, dW
+    return dX_wide[..., :grid.Wp - 2 * pw], dW
 
 
 def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
