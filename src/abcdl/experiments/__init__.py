@@ -159,6 +159,8 @@ _REGISTRY: dict[str, str] = {
     "rnn-vanishing": "rnn_vanishing",
     "language-model": "language_model",
     "char-rnn": "char_rnn",
+    "word-vectors": "word_vectors",
+    "seq2seq-addition": "seq2seq_addition",
     "attention-dates": "attention_dates",
     "transformer-dates": "transformer_dates",
 }
