@@ -159,3 +159,20 @@ def test_conv_fast_padded_rows_layout():
                                                                [0, 4, 5, 6],
                                                                [0, 0, 0, 0],
                                                                [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("layer_dtype, input_dtype", [(np.float64, np.float32), (np.float32, np.float64)])
+def test_conv_fast_mixed_dtypes_as_the_lines(layer_dtype, input_dtype, always_fast):
+    """An input of another float dtype than the layer gives what W_2d col gives: the wider one."""
+    out = {}
+    for fast in (True, False):
+        rng = np.random.default_rng(5)
+        conv = Conv2d(2, 3, 3, padding=1, rng=rng, dtype=layer_dtype)
+        conv.fast = fast
+        x = rng.standard_normal((3, 2, 5, 4)).astype(input_dtype)
+        Z = conv.forward(x)
+        dX = conv.backward(rng.standard_normal(Z.shape).astype(input_dtype))
+        out[fast] = (Z, dX, conv.W.grad)
+    for a, b in zip(out[True], out[False], strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, **TOL[np.float32])

@@ -34,7 +34,6 @@ new formula:
    instead of a (C kh kw, m OH OW) dcol and kh*kw scatter-adds.  This needs
    P <= k - 1 (:func:`supports`, which also leaves one-channel inputs to the
    reference).
-
 5. **dW from the transposed convolution's columns.**  Its grid has the
    forward rows' pitch, so X on it is a slice of the cached rows and
    dW[f, c, i, j] = sum_p col_dZ[(f, kh-1-i, kw-1-j), p] X[c, p]: one more GEMM
@@ -67,10 +66,12 @@ class Grid(NamedTuple):
     Wp: int
     pitch: int
 
+
 #: Target size of one chunk's col block plus its GEMM output (bytes).  Measured on the project's
 #: 2-core machine: with one BLAS thread 2 MB was fastest (4 MB +6%, 8 MB +20%, the whole batch
 #: +35%); with two threads on a busy machine every GEMM call is a point where a thread can wait
 #: for its descheduled partner, and 2 MB chunks (about 200 calls a step) ran twice as slow as 8 MB.
+#: Once dW came from the transposed convolution's columns, 2 MB and 4 MB measured the same.
 CHUNK_BYTES = 4 * 2**20
 
 
@@ -86,7 +87,7 @@ def supports(in_channels: int, kernel: Pair, stride: Pair, padding: Pair) -> boo
             and padding[0] < kernel[0] and padding[1] < kernel[1])
 
 
-def padded_rows(X: Array, padding: Pair) -> tuple[Array, Grid]:
+def padded_rows(X: Array, padding: Pair, dtype=None) -> tuple[Array, Grid]:
     """X (m, C, H, W) as zero-padded channel-major rows (C, m, (Hp + 1) * pitch), and their grid.
 
     rows[c, n, y*pitch + P_w + x] = X[n, c, y - P_h, x] for the H rows of data,
@@ -95,12 +96,12 @@ def padded_rows(X: Array, padding: Pair) -> tuple[Array, Grid]:
     above (a window that runs past a row's end reads the next row's left
     zeros).  Row Hp is a spare zero row: the last run of an image overruns by
     up to kw - 1 positions.  The grid is (Hp, Wp, pitch), Wp = W + 2P_w the
-    padded width that the windows see.
+    padded width that the windows see.  ``dtype``: the rows' (default X's).
     """
     m, C, H, W = X.shape
     ph, pw = padding
     grid = Grid(H + 2 * ph, W + 2 * pw, W + pw)
-    rows = np.zeros((C, m, grid.Hp + 1, grid.pitch), dtype=X.dtype)
+    rows = np.zeros((C, m, grid.Hp + 1, grid.pitch), dtype=dtype or X.dtype)
     rows[:, :, ph:ph + H, pw:] = X.transpose(1, 0, 2, 3)
     return rows.reshape(C, m, -1), grid
 
@@ -176,7 +177,7 @@ def conv2d_forward(X: Array, W: Array, b: Array | None, padding: Pair) -> tuple[
     Z : ndarray (m, F, OH, OW), OH = H + 2P_h - kh + 1
     cache : what :func:`conv2d_backward` needs (the padded rows, not col)
     """
-    rows, grid = padded_rows(X, padding)
+    rows, grid = padded_rows(X, padding, np.result_type(X.dtype, W.dtype))   # W_2d col's dtype
     Z = correlate_rows(rows, grid, W, b)
     return Z.transpose(1, 0, 2, 3), (rows, grid, tuple(padding))
 
@@ -184,7 +185,7 @@ def conv2d_forward(X: Array, W: Array, b: Array | None, padding: Pair) -> tuple[
 def _weight_grad(rows: Array, grid: Grid, dZ: Array, kernel: Pair) -> Array:
     """dW_2d = dZ col^T, summed over the chunks, with dZ zero on the extra (wrapped) columns."""
     F, m, OH, OW = dZ.shape
-    dWT = np.zeros((rows.shape[0] * kernel[0] * kernel[1], F), dtype=dZ.dtype)
+    dWT = np.zeros((rows.shape[0] * kernel[0] * kernel[1], F), dtype=np.result_type(rows, dZ))
     wide = None
     for n0, col in _chunks(rows, kernel, grid, F):
         n = col.shape[1] // (OH * grid.pitch)
@@ -212,16 +213,16 @@ def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, paddin
     F, C, kh, kw = W.shape
     (ph, pw), pitch = padding, grid.pitch
     W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
-    drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw))                 # dgrid.pitch == pitch
-    m, H = rows.shape[1], grid.Hp - 2 * ph
-    dX_wide = np.empty((C, m, H, pitch), dtype=dZ.dtype)
-    dW_flip = np.zeros((F * kh * kw, C), dtype=dZ.dtype)
+    drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw), np.result_type(dZ.dtype, W.dtype))
+    m, H = rows.shape[1], grid.Hp - 2 * ph                                     # dgrid.pitch == pitch
+    dX_wide = np.empty((C, m, H, pitch), dtype=drows.dtype)
+    dW_flip = np.zeros((F * kh * kw, C), dtype=np.result_type(drows, rows))
     W2, xbuf, first = W_flip.reshape(C, -1), None, ph * pitch + pw    # X[c, n, 0, 0] in rows
     for n0, col in _chunks(drows, (kh, kw), dgrid, C):
         n = col.shape[1] // (H * pitch)
         np.matmul(W2, col, out=dX_wide[:, n0:n0 + n].reshape(C, -1))  # dX = W_flip_2d col_dZ
         if xbuf is None:
-            xbuf = np.empty((C, n, H * pitch), dtype=dZ.dtype)
+            xbuf = np.empty((C, n, H * pitch), dtype=rows.dtype)
         x = xbuf[:, :n]
         np.copyto(x, rows[:, n0:n0 + n, first:first + H * pitch])     # X on dX's grid
         dW_flip += col @ x.reshape(C, -1).T                            # sum_p col_dZ[(f, i', j'), p] X[c, p]
