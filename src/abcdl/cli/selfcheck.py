@@ -99,6 +99,21 @@ def _embedding_case(rng: np.random.Generator):
     return layer, ids.astype(F64), forward
 
 
+def _embedding_dot_case(rng: np.random.Generator):
+    layer = L.EmbeddingDot(6, 3, init=1.0, rng=rng, dtype=F64)
+    layer.set_ids(rng.integers(0, 6, size=(4, 2)))   # h (4, 3) against two words each
+    return layer, rng.standard_normal((4, 3)), None
+
+
+def _negative_sampling_case(rng: np.random.Generator):
+    layer = L.NegativeSamplingLoss(6, 3, counts=np.arange(1, 7), sample_size=2, init=1.0, rng=rng, dtype=F64)
+    target, negatives = rng.integers(0, 6, size=4), rng.integers(0, 6, size=(4, 2))
+
+    def forward(h):                                  # the same negatives every evaluation
+        return np.array(L.NegativeSamplingLoss.forward(layer, h, target, negatives))
+    return layer, rng.standard_normal((4, 3)), forward
+
+
 # name -> (rng -> (layer, x, forward or None)): every layer of abcdl.layers
 LAYER_CASES: dict[str, Callable] = {
     "Linear": lambda r: (L.Linear(4, 3, rng=r, dtype=F64), r.standard_normal((5, 4)), None),
@@ -120,6 +135,8 @@ LAYER_CASES: dict[str, Callable] = {
     "GRU": lambda r: (L.GRU(3, 3, return_sequences=False, rng=r, dtype=F64),
                       r.standard_normal((4, 5, 3)), None),
     "Embedding": _embedding_case,
+    "EmbeddingDot": _embedding_dot_case,
+    "NegativeSamplingLoss": _negative_sampling_case,
 }
 
 # name -> (loss, rng -> (prediction, target)): every loss of abcdl.losses
