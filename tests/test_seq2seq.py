@@ -108,3 +108,17 @@ def test_seq2seq_loss_pipeline_runs():
     model = seq2seq.Seq2seq(len(d.vocab), 2, 3, rng=0)
     loss = SoftmaxCrossEntropyLoss()
     assert np.isfinite(loss(model(d.x, d.t[:, :-1]), d.t[:, 1:]))
+
+
+def test_seq2seq_save_load_roundtrip(tmp_path):
+    d = seq2seq.encode_pairs(["1+1", "12+30"], ["2", "42"], reverse=True)
+    model = seq2seq.Seq2seq(len(d.vocab), 3, 4, peeky=True, rng=0, dtype=np.float64)
+    seq2seq.save(model, d.vocab, tmp_path / "m.safetensors", reverse=True)
+    back, vocab, reverse = seq2seq.load(tmp_path / "m.safetensors")
+    assert reverse and back.peeky and vocab.tokens == d.vocab.tokens
+    np.testing.assert_array_equal(back(d.x, d.t[:, :-1]), model(d.x, d.t[:, :-1]))
+    with pytest.raises(ValueError, match="vocabulary of 3 characters"):
+        seq2seq.save(model, text.Vocabulary(["<unk>", "a", "b"], "char"), tmp_path / "x.safetensors")
+    (tmp_path / "bad.safetensors").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="cannot read a seq2seq model"):
+        seq2seq.load(tmp_path / "bad.safetensors")

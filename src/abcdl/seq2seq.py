@@ -19,11 +19,15 @@ character and beside the LSTM's output, not only as its initial state.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ._config import get_rng, resolve_dtype
+from ._io import atomic_write
 from ._types import Rng
 from .layers import LSTM, Embedding, Linear
 from .losses import SoftmaxCrossEntropyLoss
@@ -32,7 +36,9 @@ from .optim import Adam
 from .optim.clip import clip_grad_norm
 from .text import UNK, Vocabulary
 
-__all__ = ["START", "PAD", "Pairs", "encode_pairs", "Seq2seq", "fit", "accuracy"]
+__all__ = ["START", "PAD", "Pairs", "encode_pairs", "Seq2seq", "fit", "accuracy", "save", "load"]
+
+_FORMAT = "abcdl.seq2seq"
 
 START, PAD = "_", " "          # the decoder's first input; padding to a fixed width (the book's)
 
@@ -250,3 +256,37 @@ def fit(model: Seq2seq, train: Pairs, test: Pairs | None = None, epochs: int = 2
         if on_epoch is not None:
             on_epoch(history)
     return history
+
+
+def save(model: Seq2seq, vocab: Vocabulary, path: str | os.PathLike, reverse: bool = False) -> Path:
+    """One safetensors file, written atomically: the weights, and the config, vocabulary and reverse flag."""
+    import safetensors.numpy
+    if not isinstance(model, Seq2seq) or len(vocab) != model.vocab_size:
+        raise ValueError(f"save needs a Seq2seq and its vocabulary: a vocabulary of {len(vocab)} characters "
+                         f"for a model of {getattr(model, 'vocab_size', '?')} ids")
+    meta = {"format": _FORMAT, "config": json.dumps(model.config()), "vocab": json.dumps(vocab.to_dict()),
+            "reverse": json.dumps(bool(reverse))}
+    tensors = {k: np.ascontiguousarray(v) for k, v in model.state_dict().items()}
+    return atomic_write(Path(path).expanduser(), safetensors.numpy.save(tensors, metadata=meta))
+
+
+def load(path: str | os.PathLike) -> tuple[Seq2seq, Vocabulary, bool]:
+    """(model, vocabulary, reverse) from a file :func:`save` wrote; ValueError naming what is wrong."""
+    from safetensors import SafetensorError, safe_open
+    path = Path(path).expanduser()
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+            if meta.get("format") != _FORMAT:
+                raise ValueError(f"{path}: not an abcdl seq2seq file (no {_FORMAT!r} metadata)")
+            state = {k: f.get_tensor(k) for k in f.keys()}
+        config, vocab = json.loads(meta["config"]), Vocabulary.from_dict(json.loads(meta["vocab"]))
+        reverse = bool(json.loads(meta["reverse"]))
+    except (OSError, KeyError, json.JSONDecodeError, SafetensorError) as exc:
+        raise ValueError(f"{path}: cannot read a seq2seq model ({exc})") from exc
+    if config.get("vocab_size") != len(vocab):
+        raise ValueError(f"{path}: the model's {config.get('vocab_size')} ids do not match its vocabulary of "
+                         f"{len(vocab)} characters")
+    model = Seq2seq(**config, dtype=next(iter(state.values())).dtype)
+    model.load_state_dict(state)
+    return model, vocab, reverse
