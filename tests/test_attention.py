@@ -221,3 +221,34 @@ def test_layernorm_bad_input_names_the_shapes():
         layers.LayerNorm(6).forward(np.zeros((2, 5)))
     with pytest.raises(ValueError, match="num_heads=4 must divide embed_dim=6"):
         layers.MultiHeadAttention(6, 4)
+
+
+def test_transformer_decoder_block_matches_torch():
+    rng = np.random.default_rng(9)
+    block = layers.TransformerDecoderBlock(E, H, 16, rng=rng, dtype=np.float64)
+    for p in block.parameters():
+        p.data[:] = p.data + 0.1 * rng.standard_normal(p.data.shape)
+    ref = torch.nn.TransformerDecoderLayer(E, H, 16, dropout=0.0, batch_first=True, norm_first=True,
+                                           dtype=torch.float64)
+    _copy_mha(block.self_attn, ref.self_attn)
+    _copy_mha(block.cross_attn, ref.multihead_attn)
+    with torch.no_grad():
+        for mine, theirs in ((block.ff.linear1, ref.linear1), (block.ff.linear2, ref.linear2)):
+            theirs.weight.copy_(_t(mine.W.data))
+            theirs.bias.copy_(_t(mine.b.data))
+        for mine, theirs in ((block.norm1, ref.norm1), (block.norm2, ref.norm2), (block.norm3, ref.norm3)):
+            theirs.weight.copy_(_t(mine.gamma.data))
+            theirs.bias.copy_(_t(mine.beta.data))
+    x, mem, G = rng.standard_normal((M, T, E)), rng.standard_normal((M, S, E)), rng.standard_normal((M, T, E))
+    kpm = np.zeros((M, S), dtype=bool)
+    kpm[0, -2:] = True
+    xt, mt = _t(x, True), _t(mem, True)
+    yt = ref(xt, mt, tgt_mask=torch.tensor(causal_mask(T)), memory_key_padding_mask=torch.tensor(kpm))
+    yt.backward(_t(G))
+    y = block.forward(x, mem, memory_key_padding_mask=kpm)
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(block.backward(G), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(block.dmemory, mt.grad.numpy(), rtol=1e-9, atol=1e-11)
+    in_proj = ref.multihead_attn.in_proj_weight.grad.numpy()
+    np.testing.assert_allclose(_mha_grads(block.cross_attn)[0], in_proj, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(block.norm3.gamma.grad, ref.norm3.weight.grad.numpy(), rtol=1e-9, atol=1e-11)
