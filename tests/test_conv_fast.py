@@ -176,3 +176,11 @@ def test_conv_fast_mixed_dtypes_as_the_lines(layer_dtype, input_dtype, always_fa
     for a, b in zip(out[True], out[False], strict=True):
         assert a.dtype == b.dtype
         np.testing.assert_allclose(a, b, **TOL[np.float32])
+
+
+@pytest.mark.parametrize("case", FAST_CASES)
+def test_conv_fast_weight_grad_the_same_without_input_grad(case, always_fast):
+    with_dx = _run(case, np.float64, True, input_grad=True)
+    without = _run(case, np.float64, True, input_grad=False)
+    np.testing.assert_array_equal(with_dx[2], without[2])         # dW to the bit
+    np.testing.assert_array_equal(with_dx[3], without[3])         # db

@@ -37,9 +37,8 @@ new formula:
 5. **dW from the transposed convolution's columns.**  Its grid has the
    forward rows' pitch, so X on it is a slice of the cached rows and
    dW[f, c, i, j] = sum_p col_dZ[(f, kh-1-i, kw-1-j), p] X[c, p]: one more GEMM
-   per chunk, no second im2col of X (:func:`_input_and_weight_grads`).  When dX
-   is not wanted (a first layer), dW = dZ col^T with col rebuilt chunk by chunk,
-   computed as (col dZ^T)^T, the transposition that OpenBLAS ran 1.8x faster.
+   per chunk, no second im2col of X (:func:`_input_and_weight_grads`); without
+   dX (a first layer) the same columns and GEMMs give the same dW to the bit.
 
 Everything keeps the input's dtype.  ``tests/test_conv_fast.py`` checks this module against
 :mod:`abcdl.im2col` and PyTorch.
@@ -182,23 +181,8 @@ def conv2d_forward(X: Array, W: Array, b: Array | None, padding: Pair) -> tuple[
     return Z.transpose(1, 0, 2, 3), (rows, grid, tuple(padding))
 
 
-def _weight_grad(rows: Array, grid: Grid, dZ: Array, kernel: Pair) -> Array:
-    """dW_2d = dZ col^T, summed over the chunks, with dZ zero on the extra (wrapped) columns."""
-    F, m, OH, OW = dZ.shape
-    dWT = np.zeros((rows.shape[0] * kernel[0] * kernel[1], F), dtype=np.result_type(rows, dZ))
-    wide = None
-    for n0, col in _chunks(rows, kernel, grid, F):
-        n = col.shape[1] // (OH * grid.pitch)
-        if wide is None:
-            wide = np.zeros((F, n, OH, grid.pitch), dtype=dZ.dtype)  # columns OW.. stay 0
-        z = wide[:, :n]
-        z[..., :OW] = dZ[:, n0:n0 + n]
-        dWT += col @ z.reshape(F, -1).T                               # (dZ col^T)^T = col dZ^T
-    return dWT.T
-
-
-def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, padding: Pair
-                            ) -> tuple[Array, Array]:
+def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, padding: Pair,
+                            input_grad: bool = True) -> tuple[Array | None, Array]:
     """dX (C, m, H, W) as the transposed convolution (a view of its wide product), and dW.
 
     The transposed convolution's col (of dZ padded by k - 1 - P) meets, at every
@@ -208,26 +192,28 @@ def _input_and_weight_grads(dZ: Array, rows: Array, grid: Grid, W: Array, paddin
 
         dW[f, c, i, j] = sum_p col_dZ[(f, i', j'), p] X[c, p]
 
-    one GEMM per chunk, with no second im2col of X.
+    one GEMM per chunk, with no second im2col of X.  dX is skipped (``None``)
+    when ``input_grad=False``; dW is then computed exactly as it is with dX.
     """
     F, C, kh, kw = W.shape
     (ph, pw), pitch = padding, grid.pitch
     W_flip = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))   # (C, F, kh, kw)
     drows, dgrid = padded_rows(dZ, (kh - 1 - ph, kw - 1 - pw), np.result_type(dZ.dtype, W.dtype))
     m, H = rows.shape[1], grid.Hp - 2 * ph                                     # dgrid.pitch == pitch
-    dX_wide = np.empty((C, m, H, pitch), dtype=drows.dtype)
+    dX_wide = np.empty((C, m, H, pitch), dtype=drows.dtype) if input_grad else None
     dW_flip = np.zeros((F * kh * kw, C), dtype=np.result_type(drows, rows))
     W2, xbuf, first = W_flip.reshape(C, -1), None, ph * pitch + pw    # X[c, n, 0, 0] in rows
     for n0, col in _chunks(drows, (kh, kw), dgrid, C):
         n = col.shape[1] // (H * pitch)
-        np.matmul(W2, col, out=dX_wide[:, n0:n0 + n].reshape(C, -1))  # dX = W_flip_2d col_dZ
+        if input_grad:
+            np.matmul(W2, col, out=dX_wide[:, n0:n0 + n].reshape(C, -1))   # dX = W_flip_2d col_dZ
         if xbuf is None:
             xbuf = np.empty((C, n, H * pitch), dtype=rows.dtype)
         x = xbuf[:, :n]
         np.copyto(x, rows[:, n0:n0 + n, first:first + H * pitch])     # X on dX's grid
         dW_flip += col @ x.reshape(C, -1).T                            # sum_p col_dZ[(f, i', j'), p] X[c, p]
     dW = dW_flip.reshape(F, kh, kw, C)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
-    return dX_wide[..., :grid.Wp - 2 * pw], dW
+    return (dX_wide[..., :grid.Wp - 2 * pw] if input_grad else None), dW
 
 
 def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
@@ -243,8 +229,5 @@ def conv2d_backward(dZ: Array, cache: tuple, W: Array, input_grad: bool = True
     rows, grid, padding = cache
     dZc = dZ.transpose(1, 0, 2, 3)                                    # (F, m, OH, OW); free if channel-major
     db = dZc.sum(axis=(1, 2, 3))                                      # db = sum over m, OH, OW of dZ
-    if not input_grad:
-        dW = _weight_grad(rows, grid, dZc, W.shape[2:]).reshape(W.shape)   # dW = dZ col^T
-        return dW, db, None
-    dX, dW = _input_and_weight_grads(dZ, rows, grid, W, padding)
-    return dW, db, dX.transpose(1, 0, 2, 3)
+    dX, dW = _input_and_weight_grads(dZ, rows, grid, W, padding, input_grad)
+    return dW, db, None if dX is None else dX.transpose(1, 0, 2, 3)
