@@ -252,3 +252,16 @@ def test_transformer_decoder_block_matches_torch():
     in_proj = ref.multihead_attn.in_proj_weight.grad.numpy()
     np.testing.assert_allclose(_mha_grads(block.cross_attn)[0], in_proj, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(block.norm3.gamma.grad, ref.norm3.weight.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("shapes, mask, match", [
+    (((2, 0, 3), (2, 4, 3), (2, 4, 3)), None, r"T, S >= 1, got Q \(2, 0, 3\)"),
+    (((2, 3, 3), (2, 4, 2), (2, 4, 3)), None, r"same width d.*K \(2, 4, 2\)"),
+    (((2, 3, 3), (2, 4, 3), (2, 5, 3)), None, r"same length S.*V \(2, 5, 3\)"),
+    (((2, 3, 3), (2, 4, 3), (2, 4, 3)), np.zeros((3, 3), bool),
+     r"broadcastable to \(2, 3, 4\), got bool \(3, 3\)"),
+])
+def test_attention_bad_shapes_are_named(shapes, mask, match):
+    Q, K, V = (np.zeros(s) for s in shapes)
+    with pytest.raises(ValueError, match=match):
+        scaled_dot_product_attention(Q, K, V, mask)

@@ -22,6 +22,26 @@ def _softmax(S: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _check_qkv(Q, K, V, mask) -> None:
+    """ValueError naming the shapes unless Q (..., T, d), K (..., S, d), V (..., S, d_v), T, S >= 1."""
+    shapes = f"Q {np.shape(Q)}, K {np.shape(K)}, V {np.shape(V)}"
+    if min(np.ndim(Q), np.ndim(K), np.ndim(V)) < 2 or 0 in (np.shape(Q)[-2], np.shape(K)[-2]):
+        raise ValueError(f"attention: expected Q (..., T, d), K (..., S, d), V (..., S, d_v) with T, S >= 1, "
+                         f"got {shapes}")
+    if np.shape(Q)[-1] != np.shape(K)[-1] or np.shape(K)[-2] != np.shape(V)[-2]:
+        raise ValueError(f"attention: Q and K need the same width d and K and V the same length S, "
+                         f"got {shapes}")
+    if mask is not None:
+        want = (*np.broadcast_shapes(np.shape(Q)[:-2], np.shape(K)[:-2]), np.shape(Q)[-2], np.shape(K)[-2])
+        try:
+            ok = np.broadcast_shapes(np.shape(mask), want) == want
+        except ValueError:
+            ok = False
+        if not ok or np.asarray(mask).dtype != bool:
+            raise ValueError(f"attention: mask must be a bool array broadcastable to {want}, got "
+                             f"{np.asarray(mask).dtype} {np.shape(mask)}")
+
+
 def scaled_dot_product_attention(Q: Array, K: Array, V: Array, mask: Array | None = None,
                                  scale: float | None = None) -> tuple[Array, Array]:
     """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V, with masked scores set to -inf  (L40).
@@ -43,6 +63,7 @@ def scaled_dot_product_attention(Q: Array, K: Array, V: Array, mask: Array | Non
     -------
     S = scale Q K^T,  S[mask] = -inf,  A = softmax_s(S),  out = A V
     """
+    _check_qkv(Q, K, V, mask)
     scale = 1.0 / np.sqrt(Q.shape[-1]) if scale is None else scale
     S = (Q @ np.swapaxes(K, -1, -2)) * scale             # S = Q K^T / sqrt(d_k)        (..., T, S)
     if mask is not None:
