@@ -67,7 +67,8 @@ class AttentionSeq2seq(Module):
     -------
     forward   hs = LSTM_enc(E_x[xs]),  hd = LSTM_dec(E_y[ys_in]; h_0, c_0 = the encoder's h_T, c_T)
               a = softmax(hd hs^T),  c = a hs,  logits = [c, hd] W^T + b
-    backward  d[c, hd] = dlogits W;  dhd += dhd(attention: da hs),  dhs = da^T hd + a^T dc;
+    backward  d[c, hd] = dlogits W;   da = dc hs^T,   dS = a * (da - sum_s(da * a))
+              dhd = dhd(from W) + dS hs   (hd is the query),   dhs = dS^T hd + a^T dc   (keys and values)
               the decoder's dh_0, dc_0 become the encoder's dstate
     """
 
