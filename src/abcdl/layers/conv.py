@@ -67,8 +67,9 @@ class Conv2d(Module):
               dcol = W_2d^T dZ_2d,  dX = col2im(dcol)   (overlapping windows add up)
 
     Stride-1 layers with C > 1 compute these formulas through :mod:`abcdl.layers._conv_fast`
-    (the same numbers up to rounding, several times faster); set the class or
-    instance attribute ``fast = False`` to run the lines below for every layer.
+    (the same numbers up to rounding; DeepConvNet's 28x28 and 14x14 layers 1.6-1.8x faster,
+    its training memory a quarter); set the class or instance attribute ``fast = False``
+    to run the lines below for every layer.
     """
 
     #: Route stride-1 convolutions through the tested fast path (abcdl.layers._conv_fast).
