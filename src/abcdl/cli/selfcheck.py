@@ -114,6 +114,33 @@ def _negative_sampling_case(rng: np.random.Generator):
     return layer, rng.standard_normal((4, 3)), forward
 
 
+def _without_key_bias(layer):
+    """Drop k_proj.b of each attention in ``layer``: it adds the same number to every score of a query,
+    which the softmax ignores, so its gradient is exactly 0 and a relative error against it means nothing."""
+    for _, module in layer.named_modules():
+        if isinstance(module, L.MultiHeadAttention):
+            module.k_proj.b = None
+    return layer
+
+
+def _attention_case(rng: np.random.Generator):
+    layer = _without_key_bias(L.MultiHeadAttention(4, 2, rng=rng, dtype=F64))
+
+    def forward(x):                                  # causal self-attention, the last key of row 0 padded
+        return L.MultiHeadAttention.forward(layer, x, key_padding_mask=np.array([[0, 0, 1]] + [[0, 0, 0]] * 2,
+                                                                                 dtype=bool), causal=True)
+    return layer, rng.standard_normal((3, 3, 4)), forward
+
+
+def _decoder_block_case(rng: np.random.Generator):
+    layer = _without_key_bias(L.TransformerDecoderBlock(4, 2, 6, rng=rng, dtype=F64))
+    memory = rng.standard_normal((2, 4, 4))
+
+    def forward(x):                                  # the same encoder output every evaluation
+        return L.TransformerDecoderBlock.forward(layer, x, memory)
+    return layer, rng.standard_normal((2, 3, 4)), forward
+
+
 # name -> (rng -> (layer, x, forward or None)): every layer of abcdl.layers
 LAYER_CASES: dict[str, Callable] = {
     "Linear": lambda r: (L.Linear(4, 3, rng=r, dtype=F64), r.standard_normal((5, 4)), None),
@@ -137,6 +164,12 @@ LAYER_CASES: dict[str, Callable] = {
     "Embedding": _embedding_case,
     "EmbeddingDot": _embedding_dot_case,
     "NegativeSamplingLoss": _negative_sampling_case,
+    "LayerNorm": lambda r: (L.LayerNorm(4, dtype=F64), r.standard_normal((2, 3, 4)), None),
+    "MultiHeadAttention": _attention_case,
+    "TransformerEncoderBlock": lambda r: (_without_key_bias(L.TransformerEncoderBlock(4, 2, 6, rng=r,
+                                                                                      dtype=F64)),
+                                          r.standard_normal((2, 3, 4)), None),
+    "TransformerDecoderBlock": _decoder_block_case,
 }
 
 # name -> (loss, rng -> (prediction, target)): every loss of abcdl.losses
