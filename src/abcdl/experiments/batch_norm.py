@@ -38,7 +38,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, ParamError, Result, check_param, figure_style, main
+from ._base import (
+    FigureStyle,
+    ParamError,
+    Result,
+    check_count,
+    check_param,
+    check_real,
+    check_seed,
+    figure_style,
+    main,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -154,6 +164,7 @@ def compute(*, inits: tuple = ("xavier", "he"), scales: tuple = (0.01, 1.0), dep
         ({init or scale: {"plain" | "batch_norm": [one curve per seed: "x", "seconds", "accuracy"]}}).
     """
     _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_every, n_train, n_test, data)
+    check_seed(seed)
     check_param(all(0 < float(v) <= 100 for v in scales), "scales", f"each must be in (0, 100], got {scales}")
     rng = np.random.default_rng(seed)
     ds = load_subset(data, root, n_train, n_test, rng)
@@ -194,16 +205,16 @@ def _check(inits, depth, width, lr, iterations, batch_size, seeds, target, eval_
     check_data(data)
     check_param(len(inits) >= 1 and all(i in _INITS for i in inits), "inits",
                 f"each must be one of {', '.join(_INITS)}, got {inits}")
-    check_param(depth >= 1, "depth", f"must be >= 1, got {depth}")
-    check_param(width >= 1, "width", f"must be >= 1, got {width}")
-    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
-    check_param(iterations >= 1, "iterations", f"must be >= 1, got {iterations}")
-    check_param(batch_size >= 2, "batch_size", f"must be >= 2 (batch statistics), got {batch_size}")
-    check_param(seeds >= 1, "seeds", f"must be >= 1, got {seeds}")
+    check_count(depth, "depth", 1, 50, "run time")
+    check_count(width, "width", 1, 4096, "memory")
+    check_real(lr, "lr", 1e-12, 10.0, "a larger step only diverges")
+    check_count(iterations, "iterations", 1, 100_000, "run time")
+    check_count(batch_size, "batch_size", 2, 60_000, "at least 2 for batch statistics; at most the data")
+    check_count(seeds, "seeds", 1, 100, "run time")
     check_param(0 < target <= 1, "target", f"must be in (0, 1], got {target}")
     check_param(1 <= eval_every <= iterations, "eval_every", f"must be in [1, iterations], got {eval_every}")
-    check_param(n_train >= batch_size, "n_train", f"must be >= batch_size = {batch_size}, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    check_count(n_train, "n_train", batch_size, 60_000, "MNIST has 60,000 training images")
+    check_count(n_test, "n_test", 1, 10_000, "MNIST has 10,000 test images")
 
 
 def _reach(cs: list[dict], target: float) -> dict:

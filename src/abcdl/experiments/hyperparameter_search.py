@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, fmt, main
+from ._base import FigureStyle, Result, check_count, check_param, check_seed, figure_style, fmt, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -132,6 +132,7 @@ def compute(*, trials: int = 50, lr_range: tuple = (1e-3, 1.0), l2_range: tuple 
     """
     _check(trials, lr_range, l2_range, keep_prob_range, widths, depths, epochs, batch_size, val_fraction,
            n_train, n_test, data)
+    check_seed(seed)
     from ..data import train_val_split
     from ..losses import SoftmaxCrossEntropyLoss
     from ..train import evaluate
@@ -184,20 +185,21 @@ def _check(trials, lr_range, l2_range, keep_prob_range, widths, depths, epochs, 
            n_train, n_test, data) -> None:
     """ParamError for the first bad parameter of :func:`compute`."""
     check_data(data)
-    check_param(trials >= 1, "trials", f"must be >= 1, got {trials}")
+    check_count(trials, "trials", 1, 1000, "run time")
     for name, rng_ in (("lr_range", lr_range), ("l2_range", l2_range)):
-        check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1], name,
-                    f"need (low, high) with 0 < low <= high, got {rng_}")
+        check_param(len(rng_) == 2 and 0 < rng_[0] <= rng_[1] <= 1e6, name,
+                    f"need (low, high) with 0 < low <= high <= 1e6, got {rng_}")
     check_param(len(keep_prob_range) == 2 and 0 < keep_prob_range[0] <= keep_prob_range[1] <= 1,
                 "keep_prob_range", f"need (low, high) with 0 < low <= high <= 1, got {keep_prob_range}")
     for name, v in (("widths", widths), ("depths", depths)):
         check_param(len(v) >= 1 and all(int(h) == h and 1 <= h <= 4096 for h in v), name,
                     f"need positive integers (<= 4096), got {v}")
-    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
-    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    check_param(max(depths) <= 50, "depths", f"at most 50 layers (run time), got {depths}")
+    check_count(epochs, "epochs", 1, 1000, "run time")
+    check_count(batch_size, "batch_size", 1, 60_000, "at most the data")
     check_param(0 < val_fraction < 1, "val_fraction", f"must be in (0, 1), got {val_fraction}")
-    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
+    check_count(n_train, "n_train", 10, 60_000, "MNIST has 60,000 training images")
+    check_count(n_test, "n_test", 1, 10_000, "MNIST has 10,000 test images")
 
 
 def _ranked(results: list[dict]) -> list[dict]:

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import FigureStyle, Result, check_param, figure_style, main
+from ._base import FigureStyle, Result, check_count, check_param, check_real, check_seed, figure_style, main
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -153,6 +153,7 @@ def compute(*, n_train: int = 300, n_test: int = 2000, hidden: tuple = (100, 100
         {"loss", "accuracy"}}).
     """
     _check(n_train, n_test, hidden, epochs, lr, batch_size, l2, l1, dropout, eval_every, data)
+    check_seed(seed)
     check_param(1 <= seeds <= 100, "seeds", f"must be in [1, 100], got {seeds}")
     hidden = tuple(int(h) for h in hidden)
     runs: dict = {m: [] for m in METHODS}
@@ -203,13 +204,15 @@ def _check(n_train, n_test, hidden, epochs, lr, batch_size, l2, l1, dropout, eva
     check_data(data)
     check_param(len(hidden) >= 1 and all(int(h) == h and h >= 1 for h in hidden), "hidden",
                 f"need positive integer widths, got {hidden}")
-    check_param(n_train >= 10, "n_train", f"must be >= 10, got {n_train}")
-    check_param(n_test >= 1, "n_test", f"must be >= 1, got {n_test}")
-    check_param(epochs >= 1, "epochs", f"must be >= 1, got {epochs}")
-    check_param(lr > 0, "lr", f"must be > 0, got {lr}")
-    check_param(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
-    check_param(l2 >= 0, "l2", f"must be >= 0, got {l2}")
-    check_param(l1 >= 0, "l1", f"must be >= 0, got {l1}")
+    check_param(len(hidden) <= 50 and all(h <= 4096 for h in hidden), "hidden",
+                f"at most 50 layers of at most 4,096 units (memory and run time), got {hidden}")
+    check_count(n_train, "n_train", 10, 60_000, "MNIST has 60,000 training images")
+    check_count(n_test, "n_test", 1, 10_000, "MNIST has 10,000 test images")
+    check_count(epochs, "epochs", 1, 10_000, "run time")
+    check_real(lr, "lr", 1e-12, 10.0, "a larger step only diverges")
+    check_count(batch_size, "batch_size", 1, 60_000, "at most the data")
+    check_real(l2, "l2", 0.0, 1e6)
+    check_real(l1, "l1", 0.0, 1e6)
     # the decay step W <- (1 - lr lambda/m) W alone overshoots and grows without bound when lr lambda/m >= 2
     check_param(lr * l2 / batch_size < 2, "l2", f"lr * l2 / batch_size = {lr * l2 / batch_size:g} >= 2: "
                 "the weight-decay step W <- (1 - lr lambda/m) W diverges; use a smaller l2 or lr")
