@@ -39,3 +39,35 @@ def one_cli_error(err: str, command: str) -> str:
     assert all(line.startswith("    ") for line in lines[1:]), err
     assert "Traceback" not in err and max(map(len, lines)) <= 200, err
     return " ".join(line.strip() for line in lines)
+
+
+def run_and_render(name: str, lang: str, **params):
+    """Run experiment ``name`` and render its PNG, checking what every experiment's figure must satisfy:
+    a PNG of at least 300x200 under 200 KB, no missing glyph reported by matplotlib (as a log message
+    or a warning), and a summary that starts with the name.  Returns ``(result, png)``."""
+    import io
+    import logging
+    import warnings
+
+    from PIL import Image
+
+    from abcdl import experiments
+    from abcdl.experiments._base import PNG_SIGNATURE
+
+    handler = LogCollector()
+    logging.getLogger("matplotlib").addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = experiments.run(name, lang=lang, **params)
+            png = res.render_png()
+    finally:
+        logging.getLogger("matplotlib").removeHandler(handler)
+    assert res.name == name and png.startswith(PNG_SIGNATURE)
+    w, h = Image.open(io.BytesIO(png)).size
+    assert w > 300 and h > 200 and len(png) < 200_000
+    missing = [m for m in handler.messages if "glyph" in m.lower()]
+    missing += [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
+    assert not missing, missing
+    assert res.summary().startswith(f"{name} (")
+    return res, png

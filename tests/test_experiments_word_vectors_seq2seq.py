@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import logging
-import warnings
-
 import pytest
-from PIL import Image
 
-from _helpers import LogCollector, assert_finite
+from _helpers import assert_finite, run_and_render
 from abcdl import experiments
-from abcdl.experiments._base import PNG_SIGNATURE, ParamError
+from abcdl.experiments._base import ParamError
 
 SMALL = {
     "word-vectors": {"n_tokens": 20_000, "vocab": 300, "dim": 8, "epochs": 1, "top": 3,
@@ -23,22 +18,8 @@ SMALL = {
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("name", list(SMALL))
 def test_experiments_word_vectors_seq2seq_run_small_and_render(name, lang):
-    handler = LogCollector()
-    logging.getLogger("matplotlib").addHandler(handler)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = experiments.run(name, lang=lang, **SMALL[name])
-            png = res.render_png()
-    finally:
-        logging.getLogger("matplotlib").removeHandler(handler)
-    assert res.name == name and res.spec == ("L40",) and png.startswith(PNG_SIGNATURE)
-    w, h = Image.open(io.BytesIO(png)).size
-    assert w > 300 and h > 200 and len(png) < 200_000
-    missing = [m for m in handler.messages if "glyph" in m.lower()]
-    missing += [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
-    assert not missing, missing
-    assert res.summary().startswith(f"{name} (")
+    res, png = run_and_render(name, lang, **SMALL[name])   # PNG, size, glyphs, summary
+    assert res.spec == ("L40",)
     assert_finite({k: v for k, v in res.numbers.items() if k != "neighbours"})
 
 
