@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -39,6 +38,7 @@ THREADS = 2
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
 import numpy as np  # noqa: E402
+from _worker import Worker  # noqa: E402  (bench/_worker.py, beside this file)
 
 BATCH = 100
 LIBS = ("hand", "autograd")
@@ -130,33 +130,10 @@ def worker(how: str, seed: int) -> None:
         print(json.dumps(out), flush=True)
 
 
-class Worker:
-    def __init__(self, how: str, seed: int) -> None:
-        self.name = how
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker", how, "--seed", str(seed)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._read()
-
-    def _read(self) -> dict:
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.name} worker died (exit status {self.proc.wait()})")
-        return json.loads(line)
-
-    def ask(self, cmd: str) -> dict:
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
 def measure(libs, epochs: int, seed: int, pause: float) -> dict:
     """Alternate the workers epoch by epoch; then one step's peak memory and the test accuracy."""
     load = [os.getloadavg()[0]]
-    workers = [Worker(lib, seed) for lib in libs]
+    workers = [Worker(__file__, lib, "--seed", str(seed)) for lib in libs]
     times = {w.name: [] for w in workers}
     for epoch in range(epochs):
         for w in workers if epoch % 2 == 0 else workers[::-1]:    # alternate who goes first

@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -36,6 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
 import numpy as np  # noqa: E402
 from _handloop import NumpyRunner  # noqa: E402  (bench/_handloop.py, beside this file)
+from _worker import Worker  # noqa: E402  (bench/_worker.py)
 
 VARIANTS = {
     # name: (hidden sizes, dropout p, batch norm)
@@ -199,30 +199,6 @@ def worker(lib: str, variant: str, seed: int) -> None:
         print(json.dumps(out), flush=True)
 
 
-class Worker:
-    def __init__(self, lib: str, variant: str, seed: int) -> None:
-        self.name = lib
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker", lib, "--variant", variant,
-                                      "--seed", str(seed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
-        self._read()
-
-    def _read(self) -> dict:
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.name} worker died (exit status {self.proc.wait()})")
-        return json.loads(line)
-
-    def ask(self, cmd: str) -> dict:
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -272,7 +248,7 @@ def main() -> None:
     import torch
 
     libs = [*RUNNERS, *(["numpy"] if args.with_numpy else [])]
-    workers = [Worker(lib, args.variant, args.seed) for lib in libs]
+    workers = [Worker(__file__, lib, "--variant", args.variant, "--seed", str(args.seed)) for lib in libs]
     times = {w.name: [] for w in workers}
     for epoch in range(args.epochs):
         for w in workers if epoch % 2 == 0 else workers[::-1]:   # alternate who goes first
