@@ -11,6 +11,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import abcdl
+from abcdl.cli import main
+from abcdl.data import load_mnist
 from abcdl.data import mnist as mnist_mod
 
 
@@ -92,3 +94,21 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("ABCDL_MNIST_MIRRORS", "http://127.0.0.1:9/")
     monkeypatch.setenv("ABCDL_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def mnist_run(data_root, tmp_path_factory) -> Path:
+    """A small MNIST run folder made by ``abcdl train`` (2,000 images, 4 epochs, hidden 64), shared by the
+    predict, evaluate and serve tests."""
+    out = tmp_path_factory.mktemp("mnist") / "run"
+    quick = ["--hidden", "64", "--dropout", "0", "--batch-size", "32", "--lr", "0.003", "--verbose", "0"]
+    assert main(["train", "--data-root", str(data_root), "--no-download", "--subset", "2000", "--epochs", "4",
+                 "--out", str(out), *quick]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def mnist_test(data_root):
+    """The MNIST test set as (x, t): float32 rows in [0, 1] and labels."""
+    _, (x, t) = load_mnist(root=data_root, download=False)
+    return x, t

@@ -16,7 +16,7 @@ from _helpers import one_cli_error
 from abcdl.checkpoint import read_info
 from abcdl.cli import main
 from abcdl.cli.predict import load_image, mnist_normalize
-from abcdl.data import load_digits, load_fashion_mnist, load_mnist
+from abcdl.data import load_digits, load_fashion_mnist
 from abcdl.functions import softmax
 from abcdl.losses import SoftmaxCrossEntropyLoss
 from abcdl.train import evaluate, predict
@@ -25,20 +25,6 @@ QUICK = ["--hidden", "64", "--dropout", "0", "--batch-size", "32", "--lr", "0.00
 
 
 pytestmark = pytest.mark.usefixtures("offline")   # no test here may reach the network (conftest.py)
-
-
-@pytest.fixture(scope="module")
-def mnist_run(data_root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("mnist") / "run"
-    assert main(["train", "--data-root", str(data_root), "--no-download", "--subset", "2000", "--epochs", "4",
-                 "--out", str(out), *QUICK]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def mnist_test(data_root):
-    _, (x, t) = load_mnist(root=data_root, download=False)
-    return x, t
 
 
 @pytest.fixture(scope="module")

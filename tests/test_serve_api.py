@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +28,6 @@ from _helpers import one_cli_error
 from abcdl.cli import main
 from abcdl.cli._images import ImageModel
 from abcdl.cli.serve import MAX_BODY, MAX_PIXELS, host_warning, make_server, model_info, newest_run
-from abcdl.data import load_mnist
 from abcdl.functions import softmax
 from abcdl.train import predict
 
@@ -37,20 +35,6 @@ QUICK = ["--hidden", "64", "--dropout", "0", "--batch-size", "32", "--lr", "0.00
 TIMEOUT = 60            # seconds any one request may take before the test fails (never a hang)
 
 pytestmark = pytest.mark.usefixtures("offline")   # no test here may reach the network (conftest.py)
-
-
-@pytest.fixture(scope="module")
-def mnist_run(data_root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("serve") / "run"
-    assert main(["train", "--data-root", str(data_root), "--no-download", "--subset", "2000", "--epochs", "3",
-                 "--out", str(out), *QUICK]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def mnist_test(data_root):
-    _, (x, t) = load_mnist(root=data_root, download=False)
-    return x, t
 
 
 @pytest.fixture(scope="module")
