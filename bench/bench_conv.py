@@ -8,11 +8,13 @@ softmax cross-entropy, Adam lr 1e-3, batch 100, MNIST, float32, 2 threads
 (``--threads``).  For each network both libraries start from the *same* weights
 (PyTorch's nn.Sequential has abcdl's layer indices).
 
-Speed: both libraries train both networks in this process on the same random
-mini-batches, taking turns every block of steps (``--steps`` for
+Speed: both libraries train both networks, each library in a worker process of
+its own (a library's idle thread pool slows the other's when they share a
+process), on the same random mini-batches, taking turns every block of steps (``--steps`` for
 SimpleConvNet, ``--deep-steps`` for DeepConvNet; who goes first alternates, and
-the two networks' blocks interleave), so that the load of a shared machine hits
-both alike; ``--rounds`` blocks each are timed after a warm-up.  The median
+the two networks' blocks interleave, with ``--pause`` seconds before each
+block), so that the load of a shared machine hits both alike; ``--rounds``
+blocks each are timed after a warm-up.  The median
 block's time per step times 600 steps (60,000 / 100) is reported as s/epoch
 (and that of the fastest block); the headline ratio abcdl/PyTorch is the median
 of the blocks' ratios.  Each block is also timed in process CPU time: with
@@ -288,32 +290,72 @@ def summarize(times: dict[str, list[tuple[float, float]]]) -> dict:
     }
 
 
-def speed(args, x: np.ndarray, t: np.ndarray) -> dict:
-    """Alternating blocks of both libraries on each network; per-step (wall, cpu) times per block."""
-    pairs, batches, steps = {}, {}, {"simple": args.steps, "deep": args.deep_steps}
+def _block_batches(args, n: int, model: str) -> np.ndarray:
+    """Every batch of the race on ``model`` (warm-up, then the blocks): the same in both workers."""
+    steps = args.steps if model == "simple" else args.deep_steps
+    return batch_indices(n, args.warmup + args.rounds * steps, args.seed + 1)
+
+
+def worker(lib: str, args) -> None:
+    """One library in a process of its own, driven over stdin/stdout one JSON line per command.
+
+    The two libraries never share a process (as in bench_mlp.py, whose notes found
+    that a library's idle thread pool slows the other's by up to a third in one
+    process).  Both workers build abcdl's initial weights from the seed; PyTorch's
+    worker copies them.
+    """
+    x, t = load_data()
+    runners, batches = {}, {}
     for model in args.models:
         abc = AbcdlRunner(model, args.seed)
-        tor = TorchRunner(model, args.seed, abc.state())
-        xb, tb = x[:BATCH], t[:BATCH]          # same weights: the same function (dropout off)
-        print(f"{NAMES[model]}: initial loss  abcdl {abc.eval_loss(xb, tb):.6f}  "
-              f"torch {tor.eval_loss(xb, tb):.6f}")
-        pairs[model] = (abc, tor)
-        batches[model] = batch_indices(len(x), args.warmup + args.rounds * steps[model], args.seed + 1)
-        for r in pairs[model]:
-            run_steps(r, x, t, batches[model][:args.warmup])
-    times = {m: {"abcdl": [], "torch": []} for m in args.models}
-    for k in range(args.rounds):
+        runners[model] = abc if lib == "abcdl" else TorchRunner(model, args.seed, abc.state())
+        batches[model] = _block_batches(args, len(x), model)
+    print(json.dumps({"ready": lib}), flush=True)
+    for line in sys.stdin:
+        cmd, model, k = json.loads(line)
+        runner, b = runners[model], batches[model]
+        if cmd == "loss":
+            out = runner.eval_loss(x[:BATCH], t[:BATCH])      # same weights: the same function (dropout off)
+        elif cmd == "warmup":
+            out = run_steps(runner, x, t, b[:args.warmup])
+        else:                                                  # "block" k
+            n = args.steps if model == "simple" else args.deep_steps
+            time.sleep(args.pause)                             # let the other worker's threads go idle
+            wall, cpu = run_steps(runner, x, t, b[args.warmup + k * n:args.warmup + (k + 1) * n])
+            out = (wall / n, cpu / n)
+        print(json.dumps(out), flush=True)
+
+
+def _worker_args(args) -> list[str]:
+    return ["--models", *args.models, "--steps", str(args.steps), "--deep-steps", str(args.deep_steps),
+            "--rounds", str(args.rounds), "--warmup", str(args.warmup), "--threads", str(THREADS),
+            "--seed", str(args.seed), "--pause", str(args.pause),
+            *(["--reference"] if args.reference else [])]
+
+
+def speed(args) -> dict:
+    """Alternating blocks of both libraries (one worker process each) on each network; per-step times."""
+    from _worker import Worker  # bench/_worker.py, beside this file
+
+    workers = {lib: Worker(__file__, lib, *_worker_args(args)) for lib in ("abcdl", "torch")}
+    try:
         for model in args.models:
-            n = steps[model]
-            chunk = batches[model][args.warmup + k * n:args.warmup + (k + 1) * n]
-            abc, tor = pairs[model]
-            for r in (abc, tor) if k % 2 == 0 else (tor, abc):      # alternate who goes first
-                wall, cpu = run_steps(r, x, t, chunk)
-                times[model][r.name].append((wall / n, cpu / n))
-            w = {lib: v[-1][0] for lib, v in times[model].items()}
-            print(f"block {k + 1} {NAMES[model]}: abcdl {w['abcdl'] * 1e3:.1f} ms/step  torch "
-                  f"{w['torch'] * 1e3:.1f} ms/step  ratio {w['abcdl'] / w['torch']:.2f}  "
-                  f"(load {os.getloadavg()[0]:.2f})", flush=True)
+            loss = {lib: w.ask(json.dumps(["loss", model, 0])) for lib, w in workers.items()}
+            print(f"{NAMES[model]}: initial loss  abcdl {loss['abcdl']:.6f}  torch {loss['torch']:.6f}")
+            for w in workers.values():
+                w.ask(json.dumps(["warmup", model, 0]))
+        times = {m: {"abcdl": [], "torch": []} for m in args.models}
+        for k in range(args.rounds):
+            for model in args.models:
+                for lib in ("abcdl", "torch") if k % 2 == 0 else ("torch", "abcdl"):   # who goes first
+                    times[model][lib].append(tuple(workers[lib].ask(json.dumps(["block", model, k]))))
+                w = {lib: v[-1][0] for lib, v in times[model].items()}
+                print(f"block {k + 1} {NAMES[model]}: abcdl {w['abcdl'] * 1e3:.1f} ms/step  torch "
+                      f"{w['torch'] * 1e3:.1f} ms/step  ratio {w['abcdl'] / w['torch']:.2f}  "
+                      f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    finally:
+        for w in workers.values():
+            w.close()
     return {m: summarize(v) for m, v in times.items()}
 
 
@@ -356,7 +398,11 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="abcdl's per-layer profile instead of the race")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="--profile's clock")
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--pause", type=float, default=0.3, metavar="S",
+                    help="seconds to wait before each timed block (default 0.3): the other worker's "
+                         "thread pool spins for a while after its block")
     ap.add_argument("--child", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.reference:
         from abcdl.layers import Conv2d
@@ -365,11 +411,13 @@ def main() -> None:
     if args.child:
         child(args.child, args.models[0], args.memory_steps, args.seed)
         return
+    if args.worker:
+        worker(args.worker, args)
+        return
 
     import threadpoolctl
     import torch
 
-    x, t = load_data()
     load_before = os.getloadavg()
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "machine": {"python": platform.python_version(), "numpy": np.__version__,
@@ -378,10 +426,10 @@ def main() -> None:
                                     for i in threadpoolctl.threadpool_info()]},
                "reference": args.reference, "loadavg_before": load_before}
     if args.profile:
-        results["profile"] = run_profile(args, x, t)
+        results["profile"] = run_profile(args, *load_data())
     else:
         results.update(steps_per_block={"simple": args.steps, "deep": args.deep_steps}, blocks=args.rounds)
-        results["speed"] = speed(args, x, t)
+        results["speed"] = speed(args)
         for model, res in results["speed"].items():
             print_speed(model, res)
     if not args.no_memory and not args.profile:
