@@ -184,3 +184,54 @@ def test_conv_fast_weight_grad_the_same_without_input_grad(case, always_fast):
     without = _run(case, np.float64, True, input_grad=False)
     np.testing.assert_array_equal(with_dx[2], without[2])         # dW to the bit
     np.testing.assert_array_equal(with_dx[3], without[3])         # db
+
+
+# -- dW by example on the im2col lines (one-channel and strided convolutions) ---------------------
+IM2COL_CASES = [  # (m, C, F, H, W, kernel, stride, padding): what stays on the im2col lines
+    (4, 1, 30, 12, 12, 5, 1, 0),          # SimpleConvNet's first layer, smaller
+    (3, 1, 16, 9, 7, 3, 1, 1),            # DeepConvNet's first layer, odd sizes
+    (2, 3, 4, 9, 8, 3, 2, 1),             # stride 2: not the fast path's
+    (1, 2, 3, 5, 6, (2, 3), (1, 2), 0),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", IM2COL_CASES)
+def test_weight_grad_by_example_equals_the_one_gemm(case, dtype):
+    """Conv2d's dW with fast on (sum over examples of dZ_n col_n^T) equals the line dW = dZ col^T."""
+    m, C, F, H, W, k, s, p = case
+    grads = {}
+    for fast in (True, False):
+        rng = np.random.default_rng(3)
+        conv = Conv2d(C, F, k, stride=s, padding=p, rng=rng, dtype=dtype)
+        conv.fast = fast
+        x = rng.standard_normal((m, C, H, W)).astype(dtype)
+        out = conv.forward(x)
+        dx = conv.backward(rng.standard_normal(out.shape).astype(dtype), input_grad=C > 1)
+        grads[fast] = (conv.W.grad.copy(), conv.b.grad.copy(), dx)
+    np.testing.assert_allclose(grads[True][0], grads[False][0], **TOL[dtype])
+    np.testing.assert_array_equal(grads[True][1], grads[False][1])
+    if C > 1:
+        np.testing.assert_array_equal(grads[True][2], grads[False][2])
+    assert grads[True][0].dtype == dtype
+
+
+def test_weight_grad_by_example_is_the_sum_over_examples(rng):
+    m, F, K, P = 5, 3, 4, 7
+    dZ2, col = rng.standard_normal((F, m * P)), rng.standard_normal((K, m * P))
+    expected = sum(dZ2[:, n * P:(n + 1) * P] @ col[:, n * P:(n + 1) * P].T for n in range(m))
+    np.testing.assert_allclose(_conv_fast.weight_grad_by_example(dZ2, col, m), expected, rtol=1e-13)
+    np.testing.assert_allclose(_conv_fast.weight_grad_by_example(dZ2, col, m), dZ2 @ col.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", IM2COL_CASES[:2])
+def test_weight_grad_by_example_matches_torch(case, rng):
+    m, C, F, H, W, k, s, p = case
+    conv = Conv2d(C, F, k, stride=s, padding=p, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((m, C, H, W))
+    G = rng.standard_normal(conv.forward(x).shape)
+    conv.backward(G, input_grad=False)
+    wt = torch.tensor(conv.W.data, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), wt, torch.tensor(conv.b.data), stride=s, padding=p
+                               ).backward(torch.tensor(G))
+    np.testing.assert_allclose(conv.W.grad, wt.grad.numpy(), rtol=1e-10, atol=1e-12)

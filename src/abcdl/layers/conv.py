@@ -132,7 +132,10 @@ class Conv2d(Module):
         F = self.out_channels
         dZ2 = dZ.transpose(1, 0, 2, 3).reshape(F, -1)                   # (F, m OH OW); free if channel-major
         W2 = self.W.data.reshape(F, -1)
-        self.W.grad += (dZ2 @ col.T).reshape(self.W.shape)              # dW = dZ col^T
+        if self.fast:                                                    # the same sum, example by example
+            self.W.grad += _conv_fast.weight_grad_by_example(dZ2, col, x_shape[0]).reshape(self.W.shape)
+        else:
+            self.W.grad += (dZ2 @ col.T).reshape(self.W.shape)          # dW = dZ col^T
         if self.b is not None:
             self.b.grad += dZ2.sum(axis=1)                              # db = sum over m, OH, OW of dZ
         if not input_grad:
