@@ -88,7 +88,8 @@ def test_fast_equals_literal_on_relu_output_like_maps(dtype, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fast_equals_literal_with_nan_inf_and_signed_zero_gradients(dtype, rng):
+@pytest.mark.parametrize("layout", ["contiguous", "channel_major"])
+def test_fast_equals_literal_with_nan_inf_and_signed_zero_gradients(dtype, layout, rng):
     # NaN and +-inf inputs (NaN in each window position) and a gradient with -0.0, inf and NaN.
     X = rng.standard_normal((3, 2, 6, 8)).astype(dtype)
     X[0, 0, 0, 0] = X[0, 0, 1, 3] = X[1, 1, 3, 4] = X[2, 0, 5, 7] = np.nan
@@ -98,6 +99,8 @@ def test_fast_equals_literal_with_nan_inf_and_signed_zero_gradients(dtype, rng):
     X[2, 1, 1, 0] = 5.0                                           # a larger value after the NaN
     G = rng.standard_normal((3, 2, 3, 4)).astype(dtype)
     G[0, 0, 0, 0], G[0, 0, 0, 1], G[1, 1, 1, 1], G[2, 0, 2, 3] = -0.0, -np.inf, np.nan, -1.0
+    if layout == "channel_major":
+        X, G = _channel_major(X), _channel_major(G)
     with np.errstate(invalid="ignore"):
         A, dX = assert_fast_equals_literal(2, X, rng, G)
     assert np.isnan(A[0, 0, 0, 0]) and np.isnan(A[2, 1, 0, 0])    # NaN propagates to the window's output
@@ -145,3 +148,42 @@ def test_fast_path_matches_torch_on_ties(dtype, rng):
     out.backward(torch.tensor(G))
     np.testing.assert_array_equal(A, out.detach().numpy())
     np.testing.assert_array_equal(dX, xt.grad.numpy())        # ties routed to the first offset, as torch
+
+
+def test_routing_of_backward_to_the_2x2_float32_code(monkeypatch, rng):
+    calls = []
+    real = _pool_fast.maxpool2x2_backward
+    monkeypatch.setattr(_pool_fast, "maxpool2x2_backward", lambda *a: calls.append(a[0].shape) or real(*a))
+    for kernel, dtype, fast in [(2, np.float32, True), (2, np.float64, True), ((2, 4), np.float32, True),
+                                (2, np.float32, False)]:
+        layer = MaxPool2d(kernel)
+        layer.fast = fast
+        A = layer.forward(_channel_major(rng.standard_normal((2, 3, 8, 8)).astype(dtype)))
+        layer.backward(np.ones(A.shape, dtype=dtype))
+    assert calls == [(3, 2, 4, 4)]                                # float32 2x2 only, and only when fast
+
+
+@pytest.mark.parametrize("n", [2, 4, 6, 26])
+def test_even_odd_splits_columns_bit_for_bit(n, rng):
+    f = rng.standard_normal(n).astype(np.float32)
+    f[0], f[-1] = -0.0, np.nan
+    out = np.empty((2, n // 2), np.float32)
+    _pool_fast.even_odd(f, out=out)
+    np.testing.assert_array_equal(_bits(out[0]), _bits(f[0::2]))
+    np.testing.assert_array_equal(_bits(out[1]), _bits(f[1::2]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, bool])
+def test_row_pairs(dtype, rng):
+    a = (rng.standard_normal((6, 5)) > 0).astype(dtype)
+    top, bottom = _pool_fast.row_pairs(a)
+    assert top.flags.c_contiguous and bottom.dtype == a.dtype
+    np.testing.assert_array_equal(top, a[0::2])
+    np.testing.assert_array_equal(bottom, a[1::2])
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2, 2), (1, 3, 2, 6), (3, 1, 4, 2), (2, 5, 10, 14)])
+def test_2x2_float32_small_and_odd_shapes(shape, rng):
+    # Odd OW (rows of an odd number of column pairs), single windows, odd channel counts.
+    X = _channel_major(tie_heavy(rng, shape, np.float32))
+    assert_fast_equals_literal(2, X, rng)
