@@ -187,3 +187,12 @@ def test_2x2_float32_small_and_odd_shapes(shape, rng):
     # Odd OW (rows of an odd number of column pairs), single windows, odd channel counts.
     X = _channel_major(tie_heavy(rng, shape, np.float32))
     assert_fast_equals_literal(2, X, rng)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
+def test_channel_chunks_change_no_number(chunk_bytes, monkeypatch, rng):
+    # One channel per chunk, a few channels (a ragged last chunk), all at once.
+    monkeypatch.setattr(_pool_fast, "CHUNK_BYTES", chunk_bytes)
+    for dtype, kernel in [(np.float32, 2), (np.float64, 2), (np.float32, 3)]:
+        X = _channel_major(tie_heavy(rng, (3, 7, 6, 6), dtype))
+        assert_fast_equals_literal(kernel, X, rng)
