@@ -72,11 +72,10 @@ class Grid(NamedTuple):
 #: +35%); with two threads on a busy machine every GEMM call is a point where a thread can wait
 #: for its descheduled partner, and 2 MB chunks (about 200 calls a step) ran twice as slow as 8 MB.
 #: Once dW came from the transposed convolution's columns, 2 MB and 4 MB measured the same.
-#: 2026-11-30, DeepConvNet's five fast layers forward + backward, the sizes alternating call by
-#: call (25 rounds, two threads, the host in fast and slow spells): against 4 MB, 2 MB 1.06x,
-#: 8 MB 0.88x (also the fastest round: 51 ms against 54), 16 MB 0.77x (but 70 ms at best),
-#: the whole batch 0.79x.  8 MB: fewer GEMM calls where threads wait, still cache-sized at best.
-CHUNK_BYTES = 8 * 2**20
+#: 2026-11-30 (two threads, a whole DeepConvNet step, 4 and 8 MB alternated block by block): 8 MB
+#: was 9% slower in the host's fast spells and 10% faster in its slow ones (see bench/RESULTS.md);
+#: 4 MB stays, the choice for a quiet machine.
+CHUNK_BYTES = 4 * 2**20
 
 
 def supports(in_channels: int, kernel: Pair, stride: Pair, padding: Pair) -> bool:
