@@ -290,10 +290,14 @@ def summarize(times: dict[str, list[tuple[float, float]]]) -> dict:
     }
 
 
+def _steps(args, model: str) -> int:
+    """Steps per block for ``model``."""
+    return args.steps if model == "simple" else args.deep_steps
+
+
 def _block_batches(args, n: int, model: str) -> np.ndarray:
     """Every batch of the race on ``model`` (warm-up, then the blocks): the same in both workers."""
-    steps = args.steps if model == "simple" else args.deep_steps
-    return batch_indices(n, args.warmup + args.rounds * steps, args.seed + 1)
+    return batch_indices(n, args.warmup + args.rounds * _steps(args, model), args.seed + 1)
 
 
 def worker(lib: str, args) -> None:
@@ -319,7 +323,7 @@ def worker(lib: str, args) -> None:
         elif cmd == "warmup":
             out = run_steps(runner, x, t, b[:args.warmup])
         else:                                                  # "block" k
-            n = args.steps if model == "simple" else args.deep_steps
+            n = _steps(args, model)
             time.sleep(args.pause)                             # let the other worker's threads go idle
             wall, cpu = run_steps(runner, x, t, b[args.warmup + k * n:args.warmup + (k + 1) * n])
             out = (wall / n, cpu / n)

@@ -71,8 +71,11 @@ def window_planes(xc: Array, kernel: tuple[int, int]) -> Array:
     return P.reshape(kh * kw, C, m, H // kh, W // kw)
 
 
-def maxpool2d_forward(xc: Array, kernel: tuple[int, int]) -> tuple[Array, Array]:
+def maxpool2d_forward(xc: Array, kernel: tuple[int, int], running_max) -> tuple[Array, Array]:
     """MaxPool2d's loop on contiguous planes: (A, arg), both (C, m, OH, OW), as the loop returns them.
+
+    ``running_max(planes, A, arg)`` is that loop (:func:`abcdl.layers.pool.running_max`),
+    passed in so that both paths run the very same lines.
 
     Channels go through a few at a time (about ``CHUNK_BYTES`` of input), so that
     the planes and the loop's arrays stay in cache; every step is elementwise,
@@ -85,27 +88,13 @@ def maxpool2d_forward(xc: Array, kernel: tuple[int, int]) -> tuple[Array, Array]
     arg = np.empty(shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)
     step = _chunk(xc)
     for c in range(0, C, step):
-        _max_loop(window_planes(xc[c:c + step], kernel), A[c:c + step], arg[c:c + step])
+        running_max(window_planes(xc[c:c + step], kernel), A[c:c + step], arg[c:c + step])
     return A, arg
 
 
 def _chunk(a: Array) -> int:
     """How many channels (first-axis entries) of ``a`` make about CHUNK_BYTES."""
     return max(1, CHUNK_BYTES // max(1, a[0].nbytes)) if len(a) else 1
-
-
-def _max_loop(P: Array, A: Array, arg: Array) -> None:
-    """The loop of MaxPool2d.forward over the planes P[k], into A and arg."""
-    A[...] = P[0]                                                        # k = 0: A = x_0, arg = 0
-    arg[...] = 0
-    greater = np.empty(A.shape, dtype=bool)
-    tmp = np.empty_like(arg)
-    for k in range(1, len(P)):
-        plane = P[k]
-        np.greater(plane, A, out=greater)                                # a strictly larger value ...
-        np.maximum(A, plane, out=A)                                      # A = max(A, x_k)
-        np.multiply(greater, tmp.dtype.type(k), out=tmp)                 # ... moves the winner to k;
-        np.maximum(arg, tmp, out=arg)                                    # k grows, so max keeps the last move
 
 
 # ---- 2x2 windows, float32, channel-major ---------------------------------------------------------------

@@ -66,6 +66,24 @@ class _Pool2d(Module):
                 "padding": _spec(self.padding)}
 
 
+def running_max(planes, A: Array, arg: Array) -> None:
+    """A = max_k x_k over the window planes x_k = planes[k], and arg = the first k that attains it (L38).
+
+    The loop of MaxPool2d.forward, shared with its fast path (:mod:`abcdl.layers._pool_fast`),
+    which hands it contiguous copies of the same planes.  Ties go to the first offset, as in PyTorch.
+    """
+    A[...] = planes[0]                                                   # k = 0: A = x_0, arg = 0
+    arg[...] = 0
+    greater = np.empty(A.shape, dtype=bool)
+    tmp = np.empty_like(arg)
+    for k in range(1, len(planes)):
+        plane = planes[k]
+        np.greater(plane, A, out=greater)                                # a strictly larger value ...
+        np.maximum(A, plane, out=A)                                      # A = max(A, x_k)
+        np.multiply(greater, tmp.dtype.type(k), out=tmp)                 # ... moves the winner to k;
+        np.maximum(arg, tmp, out=arg)                                    # k grows, so max keeps the last move
+
+
 class MaxPool2d(_Pool2d):
     """Max pooling over kh x kw windows (L38); PyTorch's ``nn.MaxPool2d`` without dilation.
 
@@ -103,23 +121,14 @@ class MaxPool2d(_Pool2d):
         m, C, OH, OW = out_shape
         kh, kw = self.kernel_size
         if self.fast and _pool_fast.supports(self.kernel_size, self.stride, self.padding, *X.shape[2:]):
-            A, arg = _pool_fast.maxpool2d_forward(X.transpose(1, 0, 2, 3), self.kernel_size)
+            A, arg = _pool_fast.maxpool2d_forward(X.transpose(1, 0, 2, 3), self.kernel_size, running_max)
             self._cache = (arg, X.shape, out_shape)                      # the loop's cache: same backward
             return A.transpose(1, 0, 2, 3)
         xp = pad_channel_major(X, self.padding, -np.inf)                 # (C, m, Hp, Wp)
         A = np.empty((C, m, OH, OW), dtype=X.dtype)
-        arg = np.zeros((C, m, OH, OW), dtype=np.uint8 if kh * kw <= 256 else np.int32)
-        greater = np.empty((C, m, OH, OW), dtype=bool)
-        tmp = np.empty_like(arg)
-        for k, (hs, ws) in window_slices(self.kernel_size, self.stride, (OH, OW)):
-            plane = xp[:, :, hs, ws]
-            if k == 0:
-                A[...] = plane
-                continue
-            np.greater(plane, A, out=greater)                            # a strictly larger value ...
-            np.maximum(A, plane, out=A)                                  # A = max(A, x_k)
-            np.multiply(greater, tmp.dtype.type(k), out=tmp)           # ... moves the winner to k;
-            np.maximum(arg, tmp, out=arg)                                # k grows, so max keeps the last move
+        arg = np.empty((C, m, OH, OW), dtype=np.uint8 if kh * kw <= 256 else np.int32)
+        planes = [xp[:, :, hs, ws] for _, (hs, ws) in window_slices(self.kernel_size, self.stride, (OH, OW))]
+        running_max(planes, A, arg)                                      # x_k: the k-th window offset
         self._cache = (arg, X.shape, out_shape)
         return A.transpose(1, 0, 2, 3)
 
