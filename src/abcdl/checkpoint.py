@@ -61,6 +61,7 @@ from ._safetensors_header import CheckpointError, json_problem, read_header, ten
 from ._state_shapes import state_shapes
 from ._version import __version__
 from .module import Module
+from .parallel import DataParallel
 
 __all__ = ["save", "load", "register", "CheckpointError", "layer_registry", "read_architecture",
            "read_info", "FORMAT", "VERSION"]
@@ -143,7 +144,8 @@ def save(model: Module, path: str | os.PathLike, info: dict | None = None) -> No
     ----------
     model : Module
         A Sequential (possibly nested) or a single layer, built only from the
-        library's own layer types.
+        library's own layer types; a :class:`abcdl.parallel.DataParallel` saves
+        the module it wraps.
     path : str or PathLike
         Target file (any extension; ``.safetensors`` or ``.abcdl`` are customary).
         Written atomically: readers see the old file or the new one, never a mix.
@@ -157,6 +159,8 @@ def save(model: Module, path: str | os.PathLike, info: dict | None = None) -> No
         A layer type outside the library, a config that is not JSON, or tensors
         that are not float32/float64.
     """
+    if isinstance(model, DataParallel):
+        model = model.module                       # the network, not the threads that train it
     arch = architecture(model)
     if info is not None:
         if not isinstance(info, dict):
