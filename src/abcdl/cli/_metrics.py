@@ -33,7 +33,7 @@ def _config(args, setup: dict) -> dict:
         "weight_decay_kind": (("decoupled" if args.optimizer == "adamw" else "L2")
                               if args.weight_decay else None),
         "schedule": args.schedule, "epochs": args.epochs, "batch_size": args.batch_size,
-        "val_split": args.val_split, "seed": args.seed,
+        "val_split": args.val_split, "seed": args.seed, "workers": args.workers,
         "dtype": str(setup["model"].parameters()[0].dtype),
     }
 

@@ -150,6 +150,20 @@ def _check_decay(args) -> None:
                        f"step (W <- W - lr*WD*W); use --weight-decay below {1 / lr:.3g}")
 
 
+def _check_workers(args) -> None:
+    """--workers N > 1 (abcdl.parallel.DataParallel): not with batch norm, and threadpoolctl installed."""
+    if args.workers == 1:
+        return
+    if args.batch_norm:
+        raise CLIError(f"--workers {args.workers} cannot be used with --batch-norm: batch normalisation "
+                       f"needs the statistics of the whole batch, and each worker sees only its part")
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:
+        raise CLIError(f"--workers {args.workers} needs threadpoolctl (to run NumPy's BLAS one thread per "
+                       f"worker): pip install \"abcdl[parallel]\", or leave out --workers") from None
+
+
 def check_options(args, n_in: int = 784) -> None:
     """Combinations argparse cannot check, refused before any data is loaded (``n_in``: input features)."""
     if args.momentum is not None and not OPTIMIZERS[args.optimizer][1]:
@@ -166,5 +180,6 @@ def check_options(args, n_in: int = 784) -> None:
             raise CLIError("--dropout applies to --model mlp and deep-convnet, not convnet")
     if args.step_size is not None and args.schedule != "step":
         raise CLIError("--step-size applies to --schedule step")
+    _check_workers(args)
     _check_decay(args)
     _check_sizes(args, n_in)

@@ -38,6 +38,7 @@ from ..callbacks import ProgressBar
 from ..checkpoint import CheckpointError
 from ..data import train_val_split
 from ..losses import SoftmaxCrossEntropyLoss
+from ..parallel import DataParallel
 from ..train import TrainingDiverged, fit
 from ..train import predict as predict_logits
 from . import CLIError
@@ -179,6 +180,12 @@ def _optimization_options(g) -> None:
                    default=35, metavar="T", help="rnn/lstm/gru: steps per window of truncated BPTT (L40)")
     g.add_argument("--clip", type=positive_float, default=0.25, metavar="NORM",
                    help="rnn/lstm/gru: clip the gradient norm to NORM before each update (DLFS2's 0.25)")
+    g.add_argument("--workers", type=bounded_int(64, "more threads than cores only slows training"),
+                   metavar="N", default=1,
+                   help="split each batch across N threads, one BLAS thread each "
+                        "(abcdl.parallel.DataParallel; needs threadpoolctl: "
+                        "pip install \"abcdl[parallel]\"): on 2 cores --workers 2 trains the convnets "
+                        "about 1.3-1.4x faster; the same gradients up to float rounding, other dropout masks")
     g.add_argument("--seed", type=seed_int, default=0,
                    help="seed of the split, the initial weights, dropout and the shuffling: "
                         "a run is repeatable")
@@ -208,6 +215,9 @@ def run(args) -> int:
         args.verbose = 1 if sys.stderr.isatty() else 2
     if args.model in TEXT_MODELS or args.dataset in TEXT_DATASETS:
         args.dataset = args.dataset or "shakespeare"
+        if args.workers != 1:
+            raise CLIError("--workers applies to the image models (mlp, convnet, deep-convnet); the language "
+                           "models carry their state from batch to batch")
         return run_text(args)                       # a language model (L40): abcdl.cli._train_text
     args.dataset = args.dataset or "mnist"
     args.epochs = args.epochs or DEFAULT_EPOCHS
@@ -286,7 +296,8 @@ def _header(args, ds, where: str, data: dict, setup: dict, folder: Path) -> list
             f"{len(x_test):,} test images ({h}x{w})",
             f"model: {setup['desc']}, {setup['n_params']:,} parameters",
             f"optimizer: {args.optimizer} lr {setup['lr']:g} ({setup['sched_desc']}){decay}, "
-            f"batch {args.batch_size}, {args.epochs} epoch{'s' * (args.epochs != 1)}, seed {args.seed}",
+            f"batch {args.batch_size}, {args.epochs} epoch{'s' * (args.epochs != 1)}, seed {args.seed}"
+            + (f", each batch split across {args.workers} workers" if args.workers > 1 else ""),
             f"run folder: {folder}"]
 
 
@@ -299,12 +310,18 @@ def _train(args, setup: dict, data: dict):
         callbacks.append(ProgressBar(leave=False))
     if args.verbose:
         callbacks.append(EpochTable(args.epochs))
+    model = setup["model"]
+    if args.workers > 1:                                       # the batch split across threads
+        model = DataParallel(model, args.workers)
     try:
-        history = fit(setup["model"], setup["loss_fn"], setup["opt"], (x_train, t_train), epochs=args.epochs,
+        history = fit(model, setup["loss_fn"], setup["opt"], (x_train, t_train), epochs=args.epochs,
                       batch_size=args.batch_size, validation=data["val"], callbacks=callbacks, verbose=0,
                       regularizer=setup["reg"])
     except TrainingDiverged as exc:
         raise CLIError(_diverged(args, setup, exc)) from exc
+    finally:
+        if model is not setup["model"]:
+            model.close()
     if history.interrupted:
         print(f"interrupted: testing and saving the model after {len(history)} complete "
               f"epoch{'' if len(history) == 1 else 's'} (and part of the next)", flush=True)
