@@ -26,7 +26,12 @@ libraries become 10-30x slower (a BLAS/OpenMP thread waits for its descheduled
 partner) and the wall-time ratio means little; the load average is printed
 before and after.  abcdl's step is what ``abcdl.train.fit`` does per batch
 (forward, loss, backward with ``input_grad=False``, Adam); PyTorch's is the
-usual loop (its autograd skips the input gradient too).
+usual loop (its autograd skips the input gradient too).  Both use ``--threads``
+cores: PyTorch threads each operation, abcdl splits each batch across
+``--workers`` threads (default: ``--threads``), one BLAS thread each
+(:class:`abcdl.parallel.DataParallel`, what ``abcdl train --workers`` does);
+``--workers 1`` runs abcdl's model on the whole batch with ``--threads`` BLAS
+threads, as before 2026-12-01.
 
 Memory: each library trains ``--memory-steps`` steps of each network in a child
 process of its own.  The child imports its library, loads MNIST and builds the
@@ -45,6 +50,7 @@ Run from the project root:
 
     ABCDL_DATA=../shared/data python bench/bench_conv.py
     ABCDL_DATA=../shared/data python bench/bench_conv.py --threads 1 --no-memory --json out.json
+    ABCDL_DATA=../shared/data python bench/bench_conv.py --workers 1     # abcdl without DataParallel
     ABCDL_DATA=../shared/data python bench/bench_conv.py --profile --clock cpu --threads 1 [--reference]
 
 This is a benchmark, not a test: nothing in the test suite times anything.
@@ -103,17 +109,20 @@ NAMES = {"simple": "SimpleConvNet", "deep": "DeepConvNet"}
 class AbcdlRunner:
     name = "abcdl"
 
-    def __init__(self, model: str, seed: int) -> None:
+    def __init__(self, model: str, seed: int, workers: int = 1) -> None:
         import abcdl
         from abcdl.losses import SoftmaxCrossEntropyLoss
         from abcdl.models import convnet, deep_convnet
         from abcdl.optim import Adam
+        from abcdl.parallel import DataParallel
 
         abcdl.seed(seed)
         if model == "simple":
             self.model = convnet((1, 28, 28), 10, filters=30, kernel_size=5, hidden=100, dtype=np.float32)
         else:
             self.model = deep_convnet((1, 28, 28), 10, dtype=np.float32)
+        if workers > 1:                       # the batch split across the cores (abcdl.parallel)
+            self.model = DataParallel(self.model, workers)
         self.loss_fn = SoftmaxCrossEntropyLoss()
         self.opt = Adam(self.model.parameters(), lr=1e-3)
 
@@ -211,10 +220,10 @@ def _hwm_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def child(lib: str, model: str, steps: int, seed: int) -> None:
+def child(lib: str, model: str, steps: int, seed: int, workers: int) -> None:
     """Train ``steps`` steps in this process alone and print its memory use as JSON."""
     x, t = load_data()
-    runner = AbcdlRunner(model, seed) if lib == "abcdl" else TorchRunner(model, seed)
+    runner = AbcdlRunner(model, seed, workers) if lib == "abcdl" else TorchRunner(model, seed)
     batches = batch_indices(len(x), steps, seed + 1)
     before = _rss_mb()
     try:
@@ -239,11 +248,12 @@ def child(lib: str, model: str, steps: int, seed: int) -> None:
                       "tracemalloc_peak_mb": traced}))
 
 
-def memory(model: str, steps: int, seed: int, reference: bool) -> dict:
+def memory(model: str, steps: int, seed: int, reference: bool, workers: int) -> dict:
     out = {}
     for lib, env in (("abcdl", {}), ("torch", {}), ("abcdl", {"BENCH_TRACEMALLOC": "1"})):
         cmd = [sys.executable, __file__, "--child", lib, "--models", model, "--memory-steps", str(steps),
-               "--seed", str(seed), "--threads", str(THREADS)] + (["--reference"] if reference else [])
+               "--seed", str(seed), "--threads", str(THREADS), "--workers", str(workers)]
+        cmd += ["--reference"] if reference else []
         r = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, **env})
         res = json.loads(r.stdout.strip().splitlines()[-1])
         if env:
@@ -311,7 +321,7 @@ def worker(lib: str, args) -> None:
     x, t = load_data()
     runners, batches = {}, {}
     for model in args.models:
-        abc = AbcdlRunner(model, args.seed)
+        abc = AbcdlRunner(model, args.seed, args.workers if lib == "abcdl" else 1)
         runners[model] = abc if lib == "abcdl" else TorchRunner(model, args.seed, abc.state())
         batches[model] = _block_batches(args, len(x), model)
     print(json.dumps({"ready": lib}), flush=True)
@@ -333,7 +343,7 @@ def worker(lib: str, args) -> None:
 def _worker_args(args) -> list[str]:
     return ["--models", *args.models, "--steps", str(args.steps), "--deep-steps", str(args.deep_steps),
             "--rounds", str(args.rounds), "--warmup", str(args.warmup), "--threads", str(THREADS),
-            "--seed", str(args.seed), "--pause", str(args.pause),
+            "--seed", str(args.seed), "--pause", str(args.pause), "--workers", str(args.workers),
             *(["--reference"] if args.reference else [])]
 
 
@@ -377,7 +387,7 @@ def run_profile(args, x: np.ndarray, t: np.ndarray) -> dict:
 
     out = {}
     for model in args.models:
-        abc = AbcdlRunner(model, args.seed)
+        abc = AbcdlRunner(model, args.seed)           # the layers as they run on the whole batch
         n = args.steps if model == "simple" else args.deep_steps
         res = _conv_profile.profile(abc.model, abc.loss_fn, x, t, batch_indices(len(x), n + 1, args.seed),
                                     args.clock)
@@ -397,6 +407,10 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--threads", type=int, default=2, help="threads for NumPy's BLAS and for PyTorch")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="abcdl: threads that each take a part of every batch (abcdl.parallel.DataParallel, "
+                         "one BLAS thread each); default --threads; 1 runs the model on the whole batch "
+                         "with --threads BLAS threads")
     ap.add_argument("--reference", action="store_true",
                     help="every convolution through the readable im2col lines (Conv2d.fast = False)")
     ap.add_argument("--profile", action="store_true", help="abcdl's per-layer profile instead of the race")
@@ -408,12 +422,13 @@ def main() -> None:
     ap.add_argument("--child", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
     ap.add_argument("--worker", choices=("abcdl", "torch"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    args.workers = THREADS if args.workers is None else args.workers
     if args.reference:
         from abcdl.layers import Conv2d
 
         Conv2d.fast = False
     if args.child:
-        child(args.child, args.models[0], args.memory_steps, args.seed)
+        child(args.child, args.models[0], args.memory_steps, args.seed, args.workers)
         return
     if args.worker:
         worker(args.worker, args)
@@ -428,7 +443,7 @@ def main() -> None:
                            "torch": torch.__version__, "cpus": os.cpu_count(), "threads": THREADS,
                            "blas": [(i.get("internal_api"), i.get("architecture"))
                                     for i in threadpoolctl.threadpool_info()]},
-               "reference": args.reference, "loadavg_before": load_before}
+               "reference": args.reference, "workers": args.workers, "loadavg_before": load_before}
     if args.profile:
         results["profile"] = run_profile(args, *load_data())
     else:
@@ -439,7 +454,7 @@ def main() -> None:
     if not args.no_memory and not args.profile:
         results["memory"] = {}
         for model in args.models:
-            mem = memory(model, args.memory_steps, args.seed, args.reference)
+            mem = memory(model, args.memory_steps, args.seed, args.reference, args.workers)
             results["memory"][model] = {"libs": mem, "ratio": print_memory(model, mem)}
     results["loadavg_after"] = os.getloadavg()
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
