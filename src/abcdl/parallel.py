@@ -98,10 +98,12 @@ def _replica(module: Module) -> Module:
     return clone
 
 
-def _backward(replica: Module, dout: Array, input_grad: bool, own_grads: bool):
-    """One part's backward; a replica first clears its own gradients (the module's are the caller's)."""
-    if own_grads:
-        replica.zero_grad()
+def _backward(replica: Module, dout: Array, input_grad: bool, tree: tuple | None):
+    """One part's backward; a replica (``tree``: its modules and parameters) first clears its own
+    gradients; the module's are the caller's to clear."""
+    if tree is not None:
+        for q in tree[1]:
+            q.grad.fill(0)
     return replica.backward(dout, input_grad)
 
 
@@ -137,6 +139,8 @@ class DataParallel(Module):
         object.__setattr__(self, "_blas", None)
         object.__setattr__(self, "_pool", None)
         object.__setattr__(self, "_replicas", [])
+        object.__setattr__(self, "_trees", [])
+        object.__setattr__(self, "_params", [])
         object.__setattr__(self, "_sizes", None)
         if self.workers > 1:
             _check_splittable(module)
@@ -147,6 +151,8 @@ class DataParallel(Module):
             object.__setattr__(self, "_blas", blas)
             replicas = [module] + [_replica(module) for _ in range(self.workers - 1)]
             object.__setattr__(self, "_replicas", replicas)
+            trees = [([m for _, m in r.named_modules()], r.parameters()) for r in replicas[1:]]
+            object.__setattr__(self, "_trees", trees)              # each replica's modules and parameters
 
     # -- the wrapped module's tree, with its names --------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -188,9 +194,10 @@ class DataParallel(Module):
             raise ValueError(f"DataParallel: backward expected dout for {sum(self._sizes)} examples, "
                              f"got shape {dout.shape}")
         parts = np.split(dout, np.cumsum(self._sizes)[:-1])
-        dxs = self._run(lambda r, part: _backward(r, part, input_grad, r is not self.module), parts)
-        for r in self._replicas[1:len(parts)]:
-            for p, q in zip(self.module.parameters(), r.parameters(), strict=True):
+        trees = dict(zip(map(id, self._replicas[1:]), self._trees, strict=True))
+        dxs = self._run(lambda r, part: _backward(r, part, input_grad, trees.get(id(r))), parts)
+        for _, r_params in self._trees[:len(parts) - 1]:
+            for p, q in zip(self._params, r_params, strict=True):
                 p.grad += q.grad                                 # dJ/dW = sum_k dJ/dW|part k
         if not input_grad:
             return None
@@ -198,14 +205,16 @@ class DataParallel(Module):
 
     def _sync(self) -> None:
         """The replicas read the module's current weights and modes (a weight rebound by the user too)."""
-        names = list(self.module.named_modules())
-        for r in self._replicas[1:]:
-            if len(r.parameters()) != len(self.module.parameters()):
-                raise RuntimeError("DataParallel: the module gained or lost parameters after it was "
-                                   "wrapped; wrap the finished model")
-            for (_, m), (_, c) in zip(names, r.named_modules(), strict=True):
+        modules = [m for _, m in self.module.named_modules()]
+        params = [p for m in modules for p in m._parameters.values()]    # = module.parameters()
+        object.__setattr__(self, "_params", params)
+        for r_modules, r_params in self._trees:
+            if len(r_params) != len(params) or len(r_modules) != len(modules):
+                raise RuntimeError("DataParallel: the module gained or lost layers or parameters after it "
+                                   "was wrapped; wrap the finished model")
+            for m, c in zip(modules, r_modules, strict=True):
                 object.__setattr__(c, "training", m.training)
-            for p, q in zip(self.module.parameters(), r.parameters(), strict=True):
+            for p, q in zip(params, r_params, strict=True):
                 if q.data is not p.data:
                     q.data = p.data
                     q.grad = np.zeros_like(p.data)
