@@ -185,7 +185,8 @@ def _optimization_options(g) -> None:
                    help="split each batch across N threads, one BLAS thread each "
                         "(abcdl.parallel.DataParallel; needs threadpoolctl: "
                         "pip install \"abcdl[parallel]\"): on 2 cores --workers 2 trains the convnets "
-                        "about 1.3-1.4x faster; the same gradients up to float rounding, other dropout masks")
+                        "about 1.5x faster (README, Speed); the same gradients up to float rounding, other "
+                        "dropout masks")
     g.add_argument("--seed", type=seed_int, default=0,
                    help="seed of the split, the initial weights, dropout and the shuffling: "
                         "a run is repeatable")
