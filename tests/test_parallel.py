@@ -227,6 +227,16 @@ def test_parallel_checks_backward_calls():
         dp.backward(np.zeros((3, 2)))
 
 
+@pytest.mark.parametrize("x, error, message", [
+    ([[0.0] * 4] * 4, TypeError, "splits an array along its first .batch. axis; got a list"),
+    (np.float32(1.0), TypeError, "got a float32"),
+    (np.array(1.0), ValueError, "needs a batch axis, got shape"),
+])
+def test_parallel_checks_its_input(x, error, message):
+    with pytest.raises(error, match=message):
+        DataParallel(mlp(4, [3], 2, dtype=np.float64), 2).forward(x)
+
+
 def test_parallel_notices_a_module_changed_after_wrapping():
     model = Sequential(Linear(4, 4))
     dp = DataParallel(model, 2)
@@ -304,6 +314,18 @@ def test_cli_train_workers_gives_the_single_worker_result(tmp_path):
 ])
 def test_cli_train_workers_refuses_what_cannot_be_split(tmp_path, capsys, extra, message):
     assert main(["train", *QUICK, "--workers", "2", *extra, "--out", str(tmp_path / "r")]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "expected an integer in [1, 64], got '0'"),
+    ("65", "expected an integer in [1, 64], got '65'"),
+    ("two", "expected a positive integer, got 'two'"),
+])
+def test_cli_train_workers_must_be_a_small_positive_integer(tmp_path, capsys, value, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", *QUICK, "--workers", value, "--out", str(tmp_path / "r")])
+    assert exc.value.code == 2
     assert message in capsys.readouterr().err
 
 

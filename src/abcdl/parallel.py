@@ -170,7 +170,9 @@ class DataParallel(Module):
         """Y = [f(X_1); ...; f(X_k)]: each part through its replica, in its own thread."""
         if self.workers == 1:
             return self.module.forward(x)
-        x = np.asarray(x)
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"DataParallel splits an array along its first (batch) axis; got a "
+                            f"{type(x).__name__}")
         if x.ndim == 0:
             raise ValueError(f"DataParallel: the input needs a batch axis, got shape {x.shape}")
         parts = np.array_split(x, min(self.workers, len(x))) if len(x) else [x]
