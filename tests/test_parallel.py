@@ -284,6 +284,25 @@ def test_parallel_runs_the_parts_in_threads_with_one_blas_thread_each():
     dp.forward(np.zeros((4, 1)))                               # a closed pool starts again
 
 
+def test_parallel_workers_use_the_one_thread_chunk_size():
+    from abcdl.layers import _conv_fast
+
+    seen = []
+
+    class Spy(Module):
+        def forward(self, x):
+            seen.append(_conv_fast._chunk(1, 1, 1, 10**9))     # images per chunk = bytes per chunk here
+            return x
+
+    dp = DataParallel(Spy(), 2)
+    dp.forward(np.zeros((4, 1)))
+    assert seen == [_conv_fast.CHUNK_BYTES_ONE_THREAD] * 2
+    assert _conv_fast._chunk(1, 1, 1, 10**9) == _conv_fast.CHUNK_BYTES      # restored in this thread
+    with _conv_fast.chunk_size(1000):
+        assert _conv_fast._chunk(1, 1, 1, 10**9) == 1000
+    assert _conv_fast._chunk(1, 1, 1, 10**9) == _conv_fast.CHUNK_BYTES
+
+
 def test_parallel_default_workers_are_the_available_cores():
     assert parallel.default_workers() >= 1
     assert DataParallel(mlp(4, [3], 2)).workers == parallel.default_workers()

@@ -10,7 +10,9 @@ the network, and the parts' gradients added::
 NumPy runs its element-wise work (im2col copies, ReLU, pooling) on one core and
 only its BLAS calls on several; :class:`DataParallel` runs the parts in threads
 (NumPy releases the GIL inside its loops and BLAS calls), each with a
-single-threaded BLAS, so every part of the step uses the cores.  The numbers are
+single-threaded BLAS (and the convolutions' batch chunks sized for it,
+:data:`abcdl.layers._conv_fast.CHUNK_BYTES_ONE_THREAD`), so every part of the step
+uses the cores.  The numbers are
 those of the whole batch up to the order of float sums (``tests/test_parallel.py``
 checks forward, gradients and dX against the model run on the whole batch).
 
@@ -35,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 from ._types import Array
+from .layers import _conv_fast
 from .module import Module
 
 __all__ = ["DataParallel", "default_workers"]
@@ -96,6 +99,12 @@ def _replica(module: Module) -> Module:
     for p in clone.parameters():
         p.grad = np.zeros_like(p.data)
     return clone
+
+
+def _one_blas_thread(fn, replica: Module, part: Array):
+    """fn(replica, part) with the convolutions' chunk size for a one-thread BLAS."""
+    with _conv_fast.chunk_size(_conv_fast.CHUNK_BYTES_ONE_THREAD):
+        return fn(replica, part)
 
 
 def _backward(replica: Module, dout: Array, input_grad: bool, tree: tuple | None):
@@ -231,9 +240,9 @@ class DataParallel(Module):
         try:
             with self._blas.limit(limits=1, user_api="blas"):   # one BLAS thread per worker
                 pairs = zip(self._replicas[1:len(parts)], parts[1:], strict=True)
-                futures = [self._pool.submit(fn, r, part) for r, part in pairs]
+                futures = [self._pool.submit(_one_blas_thread, fn, r, part) for r, part in pairs]
                 try:
-                    first = fn(self._replicas[0], parts[0])
+                    first = _one_blas_thread(fn, self._replicas[0], parts[0])
                 finally:
                     wait(futures)                                # every part ends before the next step
         finally:

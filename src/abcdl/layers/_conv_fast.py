@@ -46,6 +46,8 @@ Everything keeps the input's dtype.  ``tests/test_conv_fast.py`` checks this mod
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -53,8 +55,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._types import Array
 
-__all__ = ["CHUNK_BYTES", "supports", "padded_rows", "correlate_rows", "conv2d_forward", "conv2d_backward",
-           "weight_grad_by_example"]
+__all__ = ["CHUNK_BYTES", "CHUNK_BYTES_ONE_THREAD", "chunk_size", "supports", "padded_rows", "correlate_rows",
+           "conv2d_forward", "conv2d_backward", "weight_grad_by_example"]
 
 Pair = tuple[int, int]
 
@@ -76,6 +78,24 @@ class Grid(NamedTuple):
 #: was 9% slower in the host's fast spells and 10% faster in its slow ones (see bench/RESULTS.md);
 #: 4 MB stays, the choice for a quiet machine.
 CHUNK_BYTES = 4 * 2**20
+
+#: The chunk size in a thread whose BLAS runs one thread (abcdl.parallel.DataParallel's workers set it
+#: with :func:`chunk_size`).  2026-12-01, DeepConvNet with two workers, alternating blocks: 2.5 and 3 MB
+#: took 0.91-0.98 of the 4 MB step time in four runs, 6 and 8 MB 1.09-1.10.
+CHUNK_BYTES_ONE_THREAD = 3 * 2**20
+
+_this_thread = threading.local()
+
+
+@contextmanager
+def chunk_size(nbytes: int):
+    """Use chunks of about ``nbytes`` in this thread (other threads keep theirs), then restore."""
+    before = getattr(_this_thread, "chunk_bytes", None)
+    _this_thread.chunk_bytes = nbytes
+    try:
+        yield
+    finally:
+        _this_thread.chunk_bytes = before
 
 
 def supports(in_channels: int, kernel: Pair, stride: Pair, padding: Pair) -> bool:
@@ -110,8 +130,10 @@ def padded_rows(X: Array, padding: Pair, dtype=None) -> tuple[Array, Grid]:
 
 
 def _chunk(rows_per_image: int, run: int, itemsize: int, m: int) -> int:
-    """Images per chunk: a chunk's col and GEMM output, (rows_per_image, n*run), of about CHUNK_BYTES."""
-    return max(1, min(m, CHUNK_BYTES // (rows_per_image * run * itemsize)))
+    """Images per chunk: a chunk's col and GEMM output, (rows_per_image, n*run), of about CHUNK_BYTES
+    (or the size :func:`chunk_size` set for this thread)."""
+    nbytes = getattr(_this_thread, "chunk_bytes", None) or CHUNK_BYTES
+    return max(1, min(m, nbytes // (rows_per_image * run * itemsize)))
 
 
 def _fill_col(col: Array, rows: Array, n0: int, pitch: int) -> None:
