@@ -28,6 +28,7 @@ from abcdl.models import Sequential, convnet, deep_convnet, mlp
 from abcdl.module import Module
 from abcdl.optim import Adam
 from abcdl.parallel import DataParallel
+from abcdl.regularizers import L2
 from abcdl.train import fit
 
 
@@ -110,7 +111,8 @@ def test_parallel_training_follows_the_whole_batch_trajectory():
 
 
 def test_parallel_fit_matches_plain_fit():
-    """abcdl.train.fit drives a DataParallel like any module: the same history and weights."""
+    """abcdl.train.fit drives a DataParallel like any module (an L2 penalty finds its Ws by name): the
+    same history and weights."""
     rng = np.random.default_rng(4)
     x, t = rng.random((60, 20)), rng.integers(0, 10, 60)
     results = []
@@ -119,7 +121,7 @@ def test_parallel_fit_matches_plain_fit():
         model = mlp(20, [16], 10, dropout=0.0, dtype=np.float64)
         runner = DataParallel(model, 2) if wrap else model
         hist = fit(runner, SoftmaxCrossEntropyLoss(), Adam(runner.parameters(), lr=1e-2), (x, t), epochs=3,
-                   batch_size=16, validation_split=0.2, verbose=0, rng=5)
+                   batch_size=16, validation_split=0.2, verbose=0, rng=5, regularizer=L2(0.1))
         results.append((hist.history, model.state_dict()))
     (h0, s0), (h1, s1) = results
     for key in ("loss", "val_loss", "val_accuracy"):

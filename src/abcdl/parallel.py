@@ -10,14 +10,14 @@ the network, and the parts' gradients added::
 NumPy runs its element-wise work (im2col copies, ReLU, pooling) on one core and
 only its BLAS calls on several; :class:`DataParallel` runs the parts in threads
 (NumPy releases the GIL inside its loops and BLAS calls), each with a
-single-threaded BLAS (and the convolutions' batch chunks sized for it,
-:data:`abcdl.layers._conv_fast.CHUNK_BYTES_ONE_THREAD`), so every part of the step
-uses the cores.  The numbers are
-those of the whole batch up to the order of float sums (``tests/test_parallel.py``
-checks forward, gradients and dX against the model run on the whole batch).
+single-threaded BLAS and the convolutions' batch chunks sized for it
+(``_conv_fast.CHUNK_BYTES_ONE_THREAD``), so every part of the step uses the
+cores.  The numbers are those of the whole batch up to the order of float sums
+(``tests/test_parallel.py`` checks forward, gradients and dX against the model
+run on the whole batch).
 
 Layers whose output for one example depends on the others are refused: batch
-normalisation in training mode (each part would have its own batch statistics)
+normalisation (in training mode each part would have its own batch statistics)
 and stateful recurrent layers (their carried state belongs to the batch's rows).
 Dropout draws its masks from a new stream per replica, spawned from the layer's
 generator: a seeded run is repeatable for a given number of workers.
@@ -124,7 +124,7 @@ class DataParallel(Module):
     module : Module
         The network.  Its parameters, buffers, modes and state dict are this
         wrapper's (the same objects, the same names: ``state_dict()`` has no
-        prefix); save ``dp.module``.
+        prefix); ``abcdl.save(dp, path)`` saves the module.
     workers : int, optional
         Parts per batch and threads (default: the cores available, see
         :func:`default_workers`).  With 1 the module runs as it is.
