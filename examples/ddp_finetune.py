@@ -97,7 +97,8 @@ def train(rank: int, world: int, port: int, args) -> None:
         (out / "losses.json").write_text(json.dumps({"epoch_loss": losses, "world_size": world}))
         back_to_abcdl(model, net.module)
         abcdl.save(model, out / "finetuned.safetensors")
-    dist.destroy_process_group()
+    dist.barrier()                        # leave together: a rank that tears down gloo while the other
+    dist.destroy_process_group()          # still holds the connection can abort (seen once in CI)
 
 
 def back_to_abcdl(model, net: torch.nn.Sequential) -> None:
