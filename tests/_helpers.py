@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 
 
 def assert_finite(obj, where: str = "numbers") -> None:
@@ -71,3 +76,24 @@ def run_and_render(name: str, lang: str, **params):
     assert not missing, missing
     assert res.summary().startswith(f"{name} (")
     return res, png
+
+
+def sigint_after_first_epoch(args: list[str], env: dict | None = None, timeout: float = 120):
+    """Run ``python -m abcdl *args`` (with ``--verbose 2``), send SIGINT once the first epoch's row is
+    printed, and return ``(returncode, stdout, stderr)``; the process is killed if anything fails."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "abcdl", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        line = ""
+        while not line.strip().startswith("1/"):         # wait for the first epoch's row
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, stdout, stderr

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ import pytest
 from PIL import Image
 
 import abcdl
-from _helpers import one_cli_error
+from _helpers import one_cli_error, sigint_after_first_epoch
 from abcdl.cli import main
 from abcdl.data import load_digits
 from abcdl.losses import SoftmaxCrossEntropyLoss
@@ -226,22 +224,10 @@ def test_cli_train_subprocess_sigint_and_errors(tmp_path):
     """`python -m abcdl`: a real SIGINT mid-training leaves a complete run folder; errors are one line."""
     env = {**os.environ, "ABCDL_MNIST_MIRRORS": "http://127.0.0.1:9/", "PYTHONUNBUFFERED": "1"}
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "abcdl", "train", "--dataset", "digits",
-                             "--epochs", "10000", "--hidden", "16", "--verbose", "2", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while not line.strip().startswith("1/"):         # wait for the first epoch's row
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    returncode, stdout, stderr = sigint_after_first_epoch(
+        ["train", "--dataset", "digits", "--epochs", "10000", "--hidden", "16", "--verbose", "2",
+         "--out", str(out)], env)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr and "test accuracy" in stdout
     m = json.loads((out / "metrics.json").read_text())
     assert m["interrupted"] is True and m["epochs_completed"] >= 1

@@ -10,6 +10,7 @@ import pytest
 import threadpoolctl
 
 import abcdl
+from _helpers import sigint_after_first_epoch
 from abcdl import parallel
 from abcdl.cli import main
 from abcdl.layers import (
@@ -360,30 +361,12 @@ def test_cli_train_workers_without_threadpoolctl(tmp_path, capsys, monkeypatch):
 def test_cli_train_workers_ctrl_c_still_tests_and_saves(tmp_path):
     """A real SIGINT while two worker threads train: the run folder is complete, exit status 130."""
     import json
-    import os
-    import signal
-    import subprocess
-    import time
 
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     out = tmp_path / "run"
-    cmd = ["train", "--dataset", "digits", "--model", "convnet", "--epochs", "10000", "--workers", "2",
-           "--verbose", "2", "--out", str(out)]
-    proc = subprocess.Popen([sys.executable, "-m", "abcdl", *cmd],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while not line.strip().startswith("1/"):         # wait for the first epoch's row
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    returncode, stdout, stderr = sigint_after_first_epoch(
+        ["train", "--dataset", "digits", "--model", "convnet", "--epochs", "10000", "--workers", "2",
+         "--verbose", "2", "--out", str(out)])
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr and "test accuracy" in stdout
     m = json.loads((out / "metrics.json").read_text())
     assert m["interrupted"] is True and m["epochs_completed"] >= 1 and m["config"]["workers"] == 2
